@@ -1,0 +1,127 @@
+"""Load the demo handbook and its people; idempotent, and prints the logins every time."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from chapters.models import Chapter, Handbook, Status
+from handbook_review.people.models import Agency, Jurisdiction, Role, User
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+SLUG = "firearms-western-balkans"
+
+EDITORS = [
+    ("editor.frontex@example.org", "Katarzyna Nowak", "FRONTEX"),
+    ("editor.seesac@example.org", "Sanja Marković", "SEESAC"),
+]
+# (jurisdiction code, border police officer, customs officer)
+COUNTERPARTS = [
+    ("AL", "Arben Hoxha", "Elira Çela"),
+    ("BA", "Amir Hadžić", "Jelena Kovačević"),
+    ("XK", "Driton Berisha", "Vlora Gashi"),
+    ("ME", "Marko Vuković", "Ivana Radović"),
+    ("MK", "Aleksandar Stojanovski", "Marija Nikolovska"),
+    ("RS", "Nikola Petrović", "Milica Jovanović"),
+]
+# Chapter number -> workflow status, so the demo shows every state.
+STATUSES = {1: Status.APPROVED, 2: Status.CONSOLIDATION, 10: Status.DRAFT, 11: Status.DRAFT}
+
+
+def split_title(text: str) -> tuple[str, str]:
+    first, _, rest = text.partition("\n")
+    return first.lstrip("#").strip(), rest.lstrip("\n")
+
+
+class Command(BaseCommand):
+    help = "Load the demo handbook (chapters, editors, counterparts) and print the demo logins."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("DEMO_PASSWORD", "review-demo-2026"),
+            help="Password for every demo user (default: review-demo-2026, or $DEMO_PASSWORD).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args: Any, password: str, **options: Any) -> None:
+        logins = self.load_people(password)
+        if Handbook.objects.filter(slug=SLUG).exists():
+            self.stdout.write("The demo handbook is already loaded.")
+        else:
+            self.load_handbook(editor=User.objects.get(email=EDITORS[1][0]))
+            self.stdout.write(self.style.SUCCESS("Demo handbook loaded."))
+        self.stdout.write(f"\nDemo logins (password for all: {password}):")
+        for email, name, role, affiliation in logins:
+            self.stdout.write(f"  {role:<14} {email:<34} {name} ({affiliation})")
+
+    def user(
+        self, email: str, name: str, role: Role, password: str, **fields: Any
+    ) -> tuple[str, str, str, str]:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, password, name=name, **fields)
+        user.set_role(role)
+        return email, name, str(role.label), user.affiliation
+
+    def load_people(self, password: str) -> list[tuple[str, str, str, str]]:
+        logins = [
+            self.user(
+                "admin@example.org",
+                "Ana Administrator",
+                Role.ADMINISTRATOR,
+                password,
+                jurisdiction=Jurisdiction.objects.get(code="SEESAC"),
+                is_superuser=True,
+            )
+        ]
+        for email, name, code in EDITORS:
+            logins.append(
+                self.user(
+                    email,
+                    name,
+                    Role.EDITOR,
+                    password,
+                    jurisdiction=Jurisdiction.objects.get(code=code),
+                )
+            )
+        for code, border_officer, customs_officer in COUNTERPARTS:
+            where = Jurisdiction.objects.get(code=code)
+            for agency, name, prefix in (
+                (Agency.BORDER_POLICE, border_officer, "border"),
+                (Agency.CUSTOMS, customs_officer, "customs"),
+            ):
+                logins.append(
+                    self.user(
+                        f"{prefix}.{code.lower()}@example.org",
+                        name,
+                        Role.COUNTERPART,
+                        password,
+                        jurisdiction=where,
+                        agency=agency,
+                    )
+                )
+        return logins
+
+    def load_handbook(self, *, editor: User) -> None:
+        title, description = split_title((DEMO_DIR / "handbook.md").read_text(encoding="utf-8"))
+        handbook = Handbook.objects.create(
+            title=title, slug=SLUG, description=description.strip(), language="en"
+        )
+        handbook.jurisdictions.set(Jurisdiction.objects.filter(kind=Jurisdiction.Kind.COUNTRY))
+        files = sorted(p for p in DEMO_DIR.glob("[0-9][0-9]-*.md"))
+        for number, path in enumerate(files, start=1):
+            chapter_title, body = split_title(path.read_text(encoding="utf-8"))
+            chapter = handbook.add_chapter(title=chapter_title, body=body, by=editor, number=number)
+            status = STATUSES.get(number, Status.IN_REVIEW)
+            Chapter.objects.filter(pk=chapter.pk).update(status=status)
+        # One chapter with a short history, so "History" and "Compare" have something to show.
+        first = handbook.chapters.get(number=1)
+        first.revise(
+            body=first.body.replace("illicit", "illicit", 1) + "\n",
+            by=editor,
+            reason="Typographical corrections after the regional workshop",
+            base_version=first.version,
+        )

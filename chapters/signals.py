@@ -1,0 +1,6 @@
+from django.dispatch import Signal
+
+# Sent by Chapter.revise inside its transaction, once per new version, with
+# chapter=<Chapter at the new version>, previous_version=<int>, previous_body=<str>.
+# The comments app re-anchors its threads on it; chapters never imports comments.
+chapter_revised = Signal()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "handbook_review.people"
+    label = "people"
+    verbose_name = _("People")
+
+    def ready(self) -> None:
+        from handbook_review.people.roles import sync_roles
+
+        # Sent once per migrated app; the last call sees every app's permissions.
+        post_migrate.connect(sync_roles, dispatch_uid="people.sync_roles")

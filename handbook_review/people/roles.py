@@ -1,0 +1,55 @@
+"""What each role may do, as model permissions on its Django group.
+
+Kept in code and applied after every `migrate`, so a permission added by a later migration reaches
+the groups without a hand-written data migration, and the groups always match this table.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from handbook_review.people.models import Role
+
+COUNTERPART = [
+    "chapters.view_handbook",
+    "chapters.view_chapter",
+    "comments.add_thread",
+    "comments.add_comment",
+]
+EDITOR = [
+    *COUNTERPART,
+    "chapters.view_draft_chapter",
+    "chapters.add_chapter",
+    "chapters.change_chapter",
+    "chapters.change_handbook",
+    "chapters.upload_image",
+    "comments.view_all_threads",
+    "comments.moderate_thread",
+]
+ADMINISTRATOR = [
+    *EDITOR,
+    "chapters.add_handbook",
+    "people.add_user",
+    "people.change_user",
+    "people.view_user",
+    "people.view_jurisdiction",
+    "auth.view_group",
+]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.COUNTERPART: COUNTERPART,
+    Role.EDITOR: EDITOR,
+    Role.ADMINISTRATOR: ADMINISTRATOR,
+}
+
+
+def sync_roles(**kwargs: Any) -> None:
+    """Create the role groups; give each exactly the permissions above (those that exist)."""
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = Q(pk__in=[])
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))

@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from chapters import views as chapter_views
+from handbook_review.people.forms import LoginForm
+
+admin.site.site_header = "Handbook Review administration"
+admin.site.site_title = "Handbook Review"
+
+urlpatterns = [
+    path("", chapter_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin.site.urls),
+    # django-markdownx's endpoints, replaced by views that check the user's rights.
+    path(
+        settings.MARKDOWNX_URLS_PATH.strip("/") + "/",
+        chapter_views.markdown_preview,
+        name="markdownx_markdownify",
+    ),
+    path(
+        settings.MARKDOWNX_UPLOAD_URLS_PATH.strip("/") + "/",
+        chapter_views.upload_image,
+        name="markdownx_upload",
+    ),
+    path(settings.MEDIA_URL.strip("/") + "/<path:path>", chapter_views.media, name="media"),
+    path("", include("chapters.urls")),
+]

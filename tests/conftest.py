@@ -1,0 +1,99 @@
+"""The cast: one fixture per kind of person, with what they may do."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from chapters.models import Chapter, Handbook
+from handbook_review.people.models import Agency, Role, User
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_fresh_cache(settings):
+    # The test client speaks plain HTTP; production settings would redirect it to HTTPS.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Hashing a password properly takes a third of a second; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """SEESAC editor: sees drafts, edits, reorders and restores chapters, uploads images."""
+    return factories.user(Role.EDITOR, code="SEESAC", agency=Agency.OTHER, name="Sanja Editor")
+
+
+@pytest.fixture
+def other_editor(db) -> User:
+    """FRONTEX editor: the same rights as `editor`, for two-editor races."""
+    return factories.user(Role.EDITOR, code="FRONTEX", agency=Agency.OTHER, name="Kasia Editor")
+
+
+@pytest.fixture
+def counterpart(db) -> User:
+    """Albanian border police counterpart: reads chapters in review, never drafts; cannot edit."""
+    return factories.user(Role.COUNTERPART, code="AL", name="Arben Counterpart")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Serbian customs counterpart whose jurisdiction does not take part in the `handbook`."""
+    return factories.user(Role.COUNTERPART, code="RS", agency=Agency.CUSTOMS, name="Outsider")
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    """Administrator: everything an editor may do, plus managing users in the admin."""
+    return factories.user(Role.ADMINISTRATOR, code="SEESAC", agency=Agency.OTHER, name="Ada Admin")
+
+
+@pytest.fixture
+def handbook(db) -> Handbook:
+    """A handbook in which every jurisdiction but Serbia takes part."""
+    return factories.handbook(codes=("AL", "BA", "XK", "ME", "MK"))
+
+
+@pytest.fixture
+def chapter(handbook, editor) -> Chapter:
+    """Chapter 1 of `handbook`, in review, at version 1."""
+    return factories.chapter(handbook, by=editor)
+
+
+@pytest.fixture
+def draft(handbook, editor) -> Chapter:
+    """Chapter 2 of `handbook`, a draft only editors see."""
+    return factories.chapter(handbook, by=editor, title="Draft chapter", status="draft")
+
+
+def client_for(person: User | None) -> Client:
+    client = Client()
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+# Browser tests must not silently skip in CI: a skip there fails the run.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("REQUIRE_BROWSER_TESTS") and _skipped and exitstatus == 0:
+        print(f"\nREQUIRE_BROWSER_TESTS is set but {len(_skipped)} test(s) skipped:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+        session.exitstatus = 1
