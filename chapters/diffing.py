@@ -42,24 +42,28 @@ def opcodes(old: str, new: str) -> list[Opcode]:
     old_lines, new_lines = _lines(old[head:old_end]), _lines(new[head:new_end])
     old_at = [head + at for at in _offsets(old_lines)]
     new_at = [head + at for at in _offsets(new_lines)]
-    for tag, i1, i2, j1, j2 in _sequence_opcodes(old_lines, new_lines):
+    # The last line of a text has no line break; compared without theirs, lines still match
+    # when a paragraph moves to or from the end.
+    old_keys = [line.removesuffix("\n") for line in old_lines]
+    new_keys = [line.removesuffix("\n") for line in new_lines]
+    for tag, i1, i2, j1, j2 in _sequence_opcodes(old_keys, new_keys):
         a1, a2, b1, b2 = old_at[i1], old_at[i2], new_at[j1], new_at[j2]
-        if tag != "replace":
+        if tag == "equal" and a2 - a1 != b2 - b1:
+            _append(ops, tag, a1, old_at[i2 - 1], b1, new_at[j2 - 1])
+            _diff_tokens(old, new, old_at[i2 - 1], a2, new_at[j2 - 1], b2, ops)
+        elif tag == "replace":
+            _diff_tokens(old, new, a1, a2, b1, b2, ops)
+        else:
             _append(ops, tag, a1, a2, b1, b2)
-            continue
-        old_tokens, new_tokens = tokenize(old[a1:a2]), tokenize(new[b1:b2])
-        old_tok_at, new_tok_at = _offsets(old_tokens), _offsets(new_tokens)
-        for sub, k1, k2, m1, m2 in _sequence_opcodes(old_tokens, new_tokens):
-            _append(
-                ops,
-                sub,
-                a1 + old_tok_at[k1],
-                a1 + old_tok_at[k2],
-                b1 + new_tok_at[m1],
-                b1 + new_tok_at[m2],
-            )
     _append(ops, "equal", old_end, len(old), new_end, len(new))
     return ops
+
+
+def _diff_tokens(old: str, new: str, a1: int, a2: int, b1: int, b2: int, ops: list[Opcode]) -> None:
+    old_tokens, new_tokens = tokenize(old[a1:a2]), tokenize(new[b1:b2])
+    old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
+    for tag, i1, i2, j1, j2 in _sequence_opcodes(old_tokens, new_tokens):
+        _append(ops, tag, a1 + old_at[i1], a1 + old_at[i2], b1 + new_at[j1], b1 + new_at[j2])
 
 
 @dataclass(frozen=True)
@@ -111,22 +115,14 @@ def diff_html(old: str, new: str) -> str:
 
 def _unchanged_edges(old: str, new: str) -> tuple[int, int, int]:
     # Most revisions touch a few places in a long chapter; cutting the common start and end
-    # first (in C, by slicing) leaves little for the line and token diffs. The cuts go where a
-    # space is followed by a non-space: a token boundary whatever text lies around it.
+    # first (in C, by slicing) leaves little for the line diff. The cuts go after a line break,
+    # so that the line diff still sees whole lines.
     head = _common_prefix_length(old, new)
     if head == len(old) == len(new):
         return head, head, head
-    cut = head - 1
-    while cut > 0 and not (old[cut - 1].isspace() and not old[cut].isspace()):
-        cut -= 1
-    head = max(cut, 0)
-
+    head = old.rfind("\n", 0, head) + 1
     tail = _common_prefix_length(old[head:][::-1], new[head:][::-1])
-    old_end = len(old) - tail + 1
-    while old_end < len(old) and not (old[old_end - 1].isspace() and not old[old_end].isspace()):
-        old_end += 1
-    if old_end >= len(old):
-        return head, len(old), len(new)
+    old_end = old.find("\n", len(old) - tail) + 1 or len(old)
     return head, old_end, old_end + len(new) - len(old)
 
 
@@ -207,7 +203,9 @@ def _match(
 
     if alo < ahi and blo < bhi:
         if (ahi - alo) * (bhi - blo) <= _SMALL_BLOCK:
-            matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            # A space is no reason to align two texts: matches grow from words and symbols, and
+            # only extend over the spaces around them.
+            matcher = SequenceMatcher(str.isspace, a[alo:ahi], b[blo:bhi], autojunk=False)
             blocks.extend(
                 (alo + i, blo + j, size) for i, j, size in matcher.get_matching_blocks() if size
             )

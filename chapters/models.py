@@ -90,7 +90,7 @@ class Handbook(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("chapters:handbook", args=[self.slug])
+        return reverse("handbook", args=[self.slug])
 
     def next_chapter_number(self) -> int:
         return (self.chapters.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -197,7 +197,7 @@ class Chapter(models.Model):
         return f"{self.number}. {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("chapters:chapter", args=[self.handbook.slug, self.pk])
+        return reverse("chapter", args=[self.handbook.slug, self.pk])
 
     @property
     def is_draft(self) -> bool:

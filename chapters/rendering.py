@@ -2,7 +2,8 @@
 
 Pipeline: markdown-it-py (CommonMark with raw HTML allowed, GFM tables and strikethrough,
 footnotes) -> a pass over the tokens (heading ids and section numbers, footnote ids, table
-alignment as classes) -> nh3 allow-list sanitiser, repeated until its output is a fixed point.
+alignment as classes, GFM's tag filter on raw HTML) -> nh3 allow-list sanitiser, repeated until
+its output is a fixed point.
 
 Why the fixed point: the browser re-parses our HTML string. If the sanitiser removed an element
 whose text it then left somewhere the HTML parser would not put it (say text directly inside
@@ -33,7 +34,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 # Part of the cache key of rendered chapter versions: bump it whenever the HTML output changes.
-RENDERER_VERSION: int = 1
+RENDERER_VERSION: int = 2
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -310,6 +311,13 @@ def _prepare_tokens(tokens: list[Token], *, number: int | None, nonce: str) -> N
             if match:
                 token.attrSet("class", f"align-{match[1]}")
 
+    # mdit-py-plugins emits a back-link per counted reference even when the reference itself was
+    # dropped (it sat in a definition that a duplicate label replaced); keep only live ones.
+    tokens[:] = [
+        token
+        for token in tokens
+        if token.type != "footnote_anchor" or _footnote_ref_id(token) in reserved
+    ]
     used = set(reserved)  # heading ids must never take a footnote's id
     counters = [0, 0, 0]  # h2, h3, h4
     for position, (heading, inline) in enumerate(headings, start=1):

@@ -5,9 +5,7 @@ from chapters import views
 app_name = "chapters"
 
 urlpatterns = [
-    path("h/<slug:slug>/", views.handbook, name="handbook"),
     path("h/<slug:slug>/new/", views.add_chapter, name="add_chapter"),
-    path("h/<slug:slug>/c/<int:pk>/", views.chapter, name="chapter"),
     path("h/<slug:slug>/c/<int:pk>/edit/", views.edit_chapter, name="edit_chapter"),
     path("h/<slug:slug>/c/<int:pk>/move/", views.move_chapter, name="move_chapter"),
     path("h/<slug:slug>/c/<int:pk>/history/", views.history, name="history"),

@@ -67,38 +67,6 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "chapters/home.html", {"handbooks": handbooks})
 
 
-def handbook(request: AuthedRequest, slug: str) -> HttpResponse:
-    book = get_handbook(request, slug)
-    chapters = Chapter.objects.visible_to(request.user).filter(handbook=book).order_by("number")
-    can_edit = request.user.has_perm("chapters.change_chapter")
-    return render(
-        request,
-        "chapters/handbook.html",
-        {
-            "handbook": book,
-            "chapters": chapters,
-            "can_add": request.user.has_perm("chapters.add_chapter"),
-            "can_reorder": can_edit,
-        },
-    )
-
-
-def chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
-    chap = get_chapter(request, slug, pk)
-    html = chap.rendered()
-    return render(
-        request,
-        "chapters/chapter.html",
-        {
-            "handbook": chap.handbook,
-            "chapter": chap,
-            "html": html,
-            "outline": rendering.outline(html),
-            "can_edit": request.user.has_perm("chapters.change_chapter"),
-        },
-    )
-
-
 def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
     book = get_handbook(request, slug)
     require_perm(request, "chapters.add_chapter")

@@ -29,6 +29,10 @@ MAX_QUOTE = 20_000
 _MIN_QUOTE = 0.5
 _MIN_CONTEXT = 0.5
 _MIN_TOGETHER = 1.3
+# An unchanged quote in a short unchanged run (see _MIN_EVIDENCE) needs one side of its context
+# to be recognisable: a word that survives where everything on both sides was rewritten is a
+# coincidence of the diff.
+_MIN_ONE_SIDE = 0.6
 # A quote pasted elsewhere (see _relocated) must be word for word the same, with the context on
 # each side nearly the same too.
 _MIN_MOVED_CONTEXT = 0.8
@@ -116,7 +120,8 @@ def reanchor(old_text: str, new_text: str, anchors: Sequence[Anchor]) -> list[Re
     """Carry anchors on `old_text` over to `new_text`, one result per anchor, in order.
 
     The two texts are diffed once. An anchor whose text is untouched follows the unchanged text
-    around it (KEPT, or MOVED by edits before it). An anchor whose text was edited stays on the
+    around it (KEPT, or MOVED by edits before it), unless it is a short run that the diff found
+    amid text rewritten on both sides: a coincidence. An anchor whose text was edited stays on the
     passage now standing between the same unchanged text, if that passage and its surroundings
     are still recognisably the same (EDITED). An anchor whose text disappeared from its place
     may follow it only into text that is new in this version, with the same words and the same
@@ -125,13 +130,29 @@ def reanchor(old_text: str, new_text: str, anchors: Sequence[Anchor]) -> list[Re
     """
     ops = opcodes(old_text, new_text)
     op_starts = [op[1] for op in ops]
-    fresh = [(j1, j2) for tag, _, _, j1, j2 in ops if tag != "equal" and j1 < j2]
+    fresh = _fresh_regions(new_text, ops)
     results = []
     for anchor in anchors:
         found = _consistent(old_text, anchor)
         placed = None if found is None else _follow(new_text, ops, op_starts, fresh, found)
         results.append(placed or Reanchored(Outcome.ORPHANED, None))
     return results
+
+
+def _fresh_regions(new_text: str, ops: list[Opcode]) -> tuple[list[int], list[int]]:
+    # Where the new version has text the old one did not, as (starts, ends). Spaces the diff
+    # happened to keep between new words do not make a pasted passage any less new.
+    starts: list[int] = []
+    ends: list[int] = []
+    for tag, _, _, j1, j2 in ops:
+        if tag == "equal" or j1 == j2:
+            continue
+        if ends and new_text[ends[-1] : j1].isspace():
+            ends[-1] = j2
+        else:
+            starts.append(j1)
+            ends.append(j2)
+    return starts, ends
 
 
 def _anchor(text: str, start: int, end: int, context: int = CONTEXT) -> Anchor:
@@ -190,7 +211,7 @@ def _follow(
     new_text: str,
     ops: list[Opcode],
     op_starts: list[int],
-    fresh: list[tuple[int, int]],
+    fresh: tuple[list[int], list[int]],
     anchor: Anchor,
 ) -> Reanchored | None:
     # The operation holding the first character of the quote, and the one holding its last.
@@ -199,13 +220,10 @@ def _follow(
     if first is last and first[0] == "equal":
         shift = first[3] - first[1]
         kept = _anchor(new_text, anchor.start + shift, anchor.end + shift)
-        # A lone word that both versions happen to use, in the middle of rewritten text, is
-        # "equal" to the diff but is not the same passage; its context tells the two apart.
+        # A word that both versions happen to use, in the middle of rewritten text, is "equal"
+        # to the diff but is not the same passage; its context tells the two apart.
         unchanged_run = first[2] - first[1]
-        if (
-            unchanged_run >= _MIN_EVIDENCE
-            or _context_similarity(anchor.quote, kept.quote) >= _MIN_CONTEXT
-        ):
+        if unchanged_run >= _MIN_EVIDENCE or _one_side_recognisable(anchor.quote, kept.quote):
             return _placed(anchor, kept)
     else:
         edited = _edited(new_text, anchor, first, last)
@@ -295,9 +313,31 @@ def _words(text: str) -> list[str]:
 
 
 def _context_similarity(old: Quote, new: Quote) -> float:
-    prefix = Indel.normalized_similarity(_local_prefix(old), _local_prefix(new))
-    suffix = Indel.normalized_similarity(_local_suffix(old), _local_suffix(new))
+    prefix, suffix = _side_similarities(old, new)
     return (prefix + suffix) / 2
+
+
+def _side_similarities(old: Quote, new: Quote) -> tuple[float, float]:
+    return (
+        Indel.normalized_similarity(_local_prefix(old), _local_prefix(new)),
+        Indel.normalized_similarity(_local_suffix(old), _local_suffix(new)),
+    )
+
+
+def _one_side_recognisable(old: Quote, new: Quote) -> bool:
+    # Only as much new context as there was old context is compared: text typed further away
+    # does not make the text right next to the quote any less the same.
+    old_prefix, new_prefix = _local_prefix(old), _local_prefix(new)
+    old_suffix, new_suffix = _local_suffix(old), _local_suffix(new)
+    new_prefix = new_prefix[max(0, len(new_prefix) - len(old_prefix)) :]
+    new_suffix = new_suffix[: len(old_suffix)]
+    return (
+        max(
+            Indel.normalized_similarity(old_prefix, new_prefix),
+            Indel.normalized_similarity(old_suffix, new_suffix),
+        )
+        >= _MIN_ONE_SIDE
+    )
 
 
 # Context is compared only up to a line break: what lies beyond belongs to another paragraph,
@@ -311,36 +351,32 @@ def _local_suffix(quote: Quote) -> str:
     return quote.suffix.partition("\n")[0]
 
 
-def _relocated(new_text: str, quote: Quote, fresh: list[tuple[int, int]]) -> Anchor | None:
+def _relocated(new_text: str, quote: Quote, fresh: tuple[list[int], list[int]]) -> Anchor | None:
     """The one place in text new to this version that holds the quote with its context.
 
     Only new text is searched: an occurrence in text that was already there is another
     passage that happens to read the same, and taking it is the mistake to avoid.
     """
-    old_prefix, old_suffix = _local_prefix(quote), _local_suffix(quote)
-    if len(old_prefix) + len(quote.exact) + len(old_suffix) < _MIN_EVIDENCE:
+    evidence = len(_local_prefix(quote)) + len(quote.exact) + len(_local_suffix(quote))
+    if evidence < _MIN_EVIDENCE:
         return None
-    fresh_starts = [j1 for j1, _ in fresh]
+    starts, ends = fresh
     found = []
     candidates = 0
     at = new_text.find(quote.exact)
     while at != -1:
-        region = bisect_right(fresh_starts, at) - 1
-        if region >= 0 and at + len(quote.exact) <= fresh[region][1]:
+        region = bisect_right(starts, at) - 1
+        if region >= 0 and at + len(quote.exact) <= ends[region]:
             candidates += 1
             if candidates > _MAX_RELOCATION_CANDIDATES:
                 return None
             candidate = _anchor(new_text, at, at + len(quote.exact))
-            new_prefix, new_suffix = _local_prefix(candidate.quote), _local_suffix(candidate.quote)
-            if (
-                Indel.normalized_similarity(old_prefix, new_prefix) >= _MIN_MOVED_CONTEXT
-                and Indel.normalized_similarity(old_suffix, new_suffix) >= _MIN_MOVED_CONTEXT
-            ):
+            if min(_side_similarities(quote, candidate.quote)) >= _MIN_MOVED_CONTEXT:
                 found.append(candidate)
             at = new_text.find(quote.exact, at + 1)
-        elif region + 1 < len(fresh):
-            # Not (wholly) inside new text: no later start in this region fits either.
-            at = new_text.find(quote.exact, max(at + 1, fresh_starts[region + 1]))
+        elif region + 1 < len(starts):
+            # Not wholly inside new text: no later start in this region fits either.
+            at = new_text.find(quote.exact, max(at + 1, starts[region + 1]))
         else:
             break
     return found[0] if len(found) == 1 else None

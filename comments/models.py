@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 from chapters import rendering
 from chapters.models import Chapter, Status
 from comments import anchoring
+from handbook_review.people.models import Agency
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User
@@ -52,7 +53,7 @@ def can_moderate(user: User) -> bool:
 
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible_to(self, user: User) -> ThreadQuerySet:
-        """Threads of chapters the user can read; editors-only threads for editors and their author."""
+        """Threads of chapters the user can read; editors-only ones for editors and the author."""
         visible = self.filter(chapter__in=Chapter.objects.visible_to(user))
         if can_see_all_threads(user):
             return visible
@@ -79,7 +80,7 @@ class Thread(models.Model):
     author_jurisdiction = models.ForeignKey(
         "people.Jurisdiction", on_delete=models.PROTECT, null=True, related_name="+"
     )
-    author_agency = models.CharField(max_length=20, blank=True)
+    author_agency = models.CharField(max_length=20, blank=True, choices=Agency.choices)
     visibility = models.CharField(
         _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
     )
@@ -214,6 +215,9 @@ class Anchor(models.Model):
             models.UniqueConstraint(fields=["thread", "version"], name="one_anchor_per_version")
         ]
 
+    def __str__(self) -> str:
+        return f"Thread {self.thread_id} in version {self.version}: {self.outcome}"
+
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def shown(self) -> CommentQuerySet:
@@ -228,7 +232,7 @@ class Comment(models.Model):
     author_jurisdiction = models.ForeignKey(
         "people.Jurisdiction", on_delete=models.PROTECT, null=True, related_name="+"
     )
-    author_agency = models.CharField(max_length=20, blank=True)
+    author_agency = models.CharField(max_length=20, blank=True, choices=Agency.choices)
     body = models.TextField(_("comment"), max_length=COMMENT_MAX_CHARS)
     # Rendered once when written: a page with a thousand comments must not render Markdown.
     body_html = models.TextField(editable=False)
@@ -243,9 +247,7 @@ class Comment(models.Model):
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["body_html", "created_at"], user_related_name="+"
-    )
+    history = HistoricalRecords(excluded_fields=["body_html", "created_at"], user_related_name="+")
     objects = CommentQuerySet.as_manager()
 
     class Meta:
@@ -439,3 +441,50 @@ def commenting_allowed(chapter: Chapter, user: User) -> bool:
     if user.has_perm("chapters.view_draft_chapter"):
         return True
     return chapter.status == Status.IN_REVIEW
+
+
+def locate_selection(
+    chapter: Chapter,
+    *,
+    version: int,
+    exact: str,
+    prefix: str = "",
+    suffix: str = "",
+    start: int | None = None,
+    end: int | None = None,
+) -> anchoring.Anchor:
+    """Turn a browser's selection into an anchor in the chapter's current text.
+
+    A selection made on a version that has since been replaced is found in that version's text
+    and carried forward like any thread; if its words are gone, the user is told so.
+    """
+    from chapters.models import plain_text
+
+    if version == chapter.version:
+        return anchoring.resolve_selection(
+            chapter.plain_text(), exact=exact, prefix=prefix, suffix=suffix, start=start, end=end
+        )
+    old = chapter.history.filter(version=version).first()
+    if old is None or version > chapter.version:
+        raise anchoring.AnchorError(_("The page was made from a version that does not exist."))
+    old_text = plain_text(chapter.pk, old.version, old.body)
+    found = anchoring.resolve_selection(
+        old_text, exact=exact, prefix=prefix, suffix=suffix, start=start, end=end
+    )
+    [moved] = anchoring.reanchor(old_text, chapter.plain_text(), [found])
+    if moved.anchor is None:
+        raise anchoring.AnchorError(
+            _("The chapter changed since you loaded it and the selected words are gone.")
+        )
+    return moved.anchor
+
+
+def locate_section(chapter: Chapter, heading_id: str) -> anchoring.Anchor:
+    """The anchor of a whole-section comment: the section's heading in the current text."""
+    html = chapter.rendered()
+    heading = next((h for h in rendering.outline(html) if h.id == heading_id), None)
+    tag = re.search(rf'<h[1-6][^>]*\bid="{re.escape(heading_id)}"', html)
+    if heading is None or tag is None or not heading.text.strip():
+        raise anchoring.AnchorError(_("There is no such section in this chapter."))
+    start = len(rendering.plain_text(html[: tag.start()]))
+    return anchoring.describe(chapter.plain_text(), start, start + len(heading.text))

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from chapters import views as chapter_views
+from comments import views as comment_views
 from handbook_review.people.forms import LoginForm
 
 admin.site.site_header = "Handbook Review administration"
@@ -62,5 +63,9 @@ urlpatterns = [
         name="markdownx_upload",
     ),
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", chapter_views.media, name="media"),
+    # The reading pages are where reading and reviewing meet: wired here, where both apps are known.
+    path("h/<slug:slug>/", comment_views.handbook, name="handbook"),
+    path("h/<slug:slug>/c/<int:pk>/", comment_views.chapter, name="chapter"),
     path("", include("chapters.urls")),
+    path("", include("comments.urls")),
 ]

@@ -1,4 +1,5 @@
 import html
+import itertools
 import random
 import re
 import time
@@ -201,7 +202,7 @@ def test_word_diff_rebuilds_both_versions_without_repeating_a_tag(old: str, new:
     assert "".join(c.text for c in changes if c.tag != "insert") == old
     assert "".join(c.text for c in changes if c.tag != "delete") == new
     assert all(c.text for c in changes)
-    assert all(a.tag != b.tag for a, b in zip(changes, changes[1:], strict=False))
+    assert all(a.tag != b.tag for a, b in itertools.pairwise(changes))
 
 
 @given(any_text, any_text)
@@ -254,7 +255,7 @@ def test_opcodes_cover_both_texts_in_order_on_token_boundaries(old: str, new: st
         assert {j1, j2} <= _boundaries(new)
         i, j = i2, j2
     assert (i, j) == (len(old), len(new))
-    assert all((a[0] == "equal") != (b[0] == "equal") for a, b in zip(ops, ops[1:], strict=False))
+    assert all((a[0] == "equal") != (b[0] == "equal") for a, b in itertools.pairwise(ops))
     assert opcodes(old, new) == ops
 
 

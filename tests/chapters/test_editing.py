@@ -113,14 +113,8 @@ def test_duplicate_chapter_number_is_refused(chapter, editor):
 
 def test_unknown_chapter_is_404(chapter, editor):
     client = client_for(editor)
-    assert (
-        client.get(reverse("chapters:chapter", args=[chapter.handbook.slug, 99999])).status_code
-        == 404
-    )
-    assert (
-        client.get(reverse("chapters:chapter", args=["no-such-book", chapter.pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("chapter", args=[chapter.handbook.slug, 99999])).status_code == 404
+    assert client.get(reverse("chapter", args=["no-such-book", chapter.pk])).status_code == 404
     assert (
         client.get(
             reverse("chapters:version", args=[chapter.handbook.slug, chapter.pk, 42])

@@ -19,10 +19,14 @@ def person(request, role):
 def url_for(name, chapter, **extra):
     if name == "home":
         return reverse("home")
-    if name in {"handbook", "add_chapter"}:
+    if name == "handbook":
+        return chapter.handbook.get_absolute_url()
+    if name == "add_chapter":
         return reverse(f"chapters:{name}", args=[chapter.handbook.slug])
     if name in {"version", "restore"}:
         return reverse(f"chapters:{name}", args=[chapter.handbook.slug, chapter.pk, 1])
+    if name == "chapter":
+        return chapter.get_absolute_url()
     return reverse(f"chapters:{name}", args=[chapter.handbook.slug, chapter.pk])
 
 

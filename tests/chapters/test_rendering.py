@@ -126,9 +126,11 @@ def text_content_by_html5lib(html: str) -> str | None:
 # --- XSS: the output is inert ----------------------------------------------------------------
 
 XSS_CASES: list[tuple[str, str, list[str]]] = [
-    # (name, Markdown body, substrings that must not appear in the output, lowercased)
-    ("script element", "<script>alert(1)</script>", ["alert(1)"]),
-    ("script inside paragraph", "Text <script>alert(1)</script> more", ["alert(1)"]),
+    # (name, Markdown body, substrings that must not appear in the output, lowercased).
+    # Tags removed with their content are shown as escaped text (see test_stray_script_tag_...),
+    # so a payload's words may appear; only markup is forbidden.
+    ("script element", "<script>alert(1)</script>", ["<script"]),
+    ("script inside paragraph", "Text <script>alert(1)</script> more", ["<script"]),
     ("img onerror", "<img src=x onerror=alert(1)>", ["onerror", "alert"]),
     ("markdown javascript link", "[x](javascript:alert(1))", ["href"]),
     ("markdown uppercase javascript link", "[x](JAVASCRIPT:alert(1))", ["href"]),
@@ -138,11 +140,11 @@ XSS_CASES: list[tuple[str, str, list[str]]] = [
     ("tab inside javascript scheme", '<a href="java&#x09;script:alert(1)">x</a>', ["href"]),
     ("leading space javascript link", '<a href=" javascript:alert(1)">x</a>', ["href"]),
     ("vbscript link", '<a href="vbscript:msgbox(1)">x</a>', ["href"]),
-    ("iframe", '<iframe src="https://evil.example/"></iframe>', ["<iframe", "evil"]),
-    ("iframe srcdoc", '<iframe srcdoc="<script>alert(1)</script>">', ["srcdoc", "alert"]),
-    ("style element", "<style>body{display:none}</style>", ["<style", "display"]),
-    ("svg onload", "<svg onload=alert(1)><circle r=1 /></svg>", ["<svg", "onload", "alert"]),
-    ("svg script", "<svg><script>alert(1)</script></svg>", ["alert"]),
+    ("iframe", '<iframe src="https://evil.example/"></iframe>', ["<iframe"]),
+    ("iframe srcdoc", '<iframe srcdoc="<script>alert(1)</script>">', ["<iframe", "<script"]),
+    ("style element", "<style>body{display:none}</style>", ["<style"]),
+    ("svg onload", "<svg onload=alert(1)><circle r=1 /></svg>", ["<svg", "<circle"]),
+    ("svg script", "<svg><script>alert(1)</script></svg>", ["<svg", "<script"]),
     ("math href", '<math><mi xlink:href="javascript:alert(1)">x</mi></math>', ["javascript"]),
     ("data html link", '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>', ["data:"]),
     ("markdown data link", "[x](data:text/html,<script>alert(1)</script>)", ["href"]),
@@ -158,8 +160,8 @@ XSS_CASES: list[tuple[str, str, list[str]]] = [
     ("spoofed footnote id", '<li id="fn-1">x</li><a id="fnref-1">y</a>', ['id="fn']),
     ("style attribute", '<p style="position:fixed;top:0">x</p>', ["style"]),
     ("style attribute on cell", '<table><tr><td style="color:red">x</td></tr></table>', ["style"]),
-    ("object", '<object data="https://evil.example/x.swf"></object>', ["<object", "evil"]),
-    ("embed", '<embed src="https://evil.example/x.swf">', ["<embed", "evil"]),
+    ("object", '<object data="https://evil.example/x.swf"></object>', ["<object"]),
+    ("embed", '<embed src="https://evil.example/x.swf">', ["<embed"]),
     ("form and input", '<form action="/logout"><input name="q"><button>Go</button></form>', []),
     ("onclick on allowed tag", '<strong onclick="alert(1)">x</strong>', ["onclick"]),
     (
@@ -204,6 +206,25 @@ def test_raw_html_heading_keeps_text_but_no_author_id(renderer: Callable[[str], 
     # The only "login-form" is ours, derived from the Markdown heading's text.
     assert ids(output) == ["login-form"]
     assert marked.startswith('<h2 id="login-form"')
+
+
+@pytest.mark.parametrize("tag", ["script", "style", "svg", "textarea", "iframe", "PLAINTEXT"])
+def test_stray_script_tag_does_not_swallow_the_rest_of_the_chapter(tag: str) -> None:
+    # Unfiltered, an unclosed <script> would turn everything after it into script text, which
+    # the sanitiser then deletes: footnotes and later sections would silently vanish.
+    rest = "\n\n## Next\n\nMore.\n\n[^1]: Note."
+    for body in (f"Use <{tag}> here[^1].{rest}", f"<div>\n<{tag}>\n</div>\n\nSee[^1].{rest}"):
+        html = render_markdown(body, number=1)
+        assert f"&lt;{tag}&gt;" in html
+        assert [h.id for h in outline(html)] == ["next"]
+        assert "More." in plain_text(html)
+        assert {"fn-1", "fnref-1"} <= set(ids(html))
+
+
+def test_tag_filter_leaves_similar_tag_names_alone() -> None:
+    assert (
+        render_markdown("a <scripts>b</scripts> <style-guide>c</style-guide>") == "<p>a b c</p>\n"
+    )
 
 
 def test_sanitise_removes_every_id_and_section_number() -> None:
@@ -410,6 +431,13 @@ def test_footnote_links_resolve_to_existing_ids() -> None:
     assert '<li id="fn-1" class="footnote-item">' in html
 
 
+def test_footnote_with_duplicate_definition_has_no_dangling_backlink() -> None:
+    # The reference sits in the first definition, which the duplicate label replaces.
+    html = render_markdown("[^1]: see [^1]\n\n[^1]: second")
+    assert "fnref-1" not in html
+    assert '<li id="fn-1" class="footnote-item">' in html
+
+
 def test_lists_render_ordered_unordered_and_nested() -> None:
     html = render_markdown("- a\n  - b\n- c\n\n3. x\n4. y")
     assert html == (
@@ -497,7 +525,7 @@ RENDERED_TEXT_CASES: list[tuple[str, str, str]] = [
     ("raw pre starting with blank lines", "<pre>\n\nx</pre>", "x"),
     ("image adds nothing", "![alt](/media/a.png)", "\n"),
     ("hard break adds nothing", "a  \nb", "a\nb\n"),
-    ("script removed with its content", "a <script>x</script> b", "a  b\n"),
+    ("script shown as text", "a <script>x</script> b", "a <script>x</script> b\n"),
     ("CRLF source", "a\r\nb\r\n\r\nc", "a\nb\nc\n"),
     ("NUL in source", "a\x00b", "a\ufffdb\n"),
 ]
@@ -597,6 +625,8 @@ def test_rendered_output_is_inert_deterministic_and_linked(source: str) -> None:
     assert all(href[1:] in present for href in hrefs(html) if href.startswith("#fn"))
     # Every "<" in the text came from the source ("<" or "&lt;"), never from a tag.
     assert plain_text(html).count("<") <= source.count("<") + source.count("&lt;")
+    # Section numbers are attributes: the anchoring text is the same with or without them.
+    assert plain_text(render_markdown(source)) == plain_text(html)
 
 
 @PROPERTY_SETTINGS
@@ -668,6 +698,7 @@ def test_twenty_thousand_word_chapter_renders_fast() -> None:
     assert 20_000 <= len(source.split()) < 22_000
     html = render_markdown(source, number=3)
     assert len(outline(html)) > 50
-    # Targets are 300 ms and 100 ms; the bounds leave room for a busy CI machine.
-    assert best_of(3, lambda: render_markdown(source, number=3)) < 0.9
-    assert best_of(3, lambda: plain_text(html)) < 0.3
+    # Targets are 300 ms and 100 ms (measured idle: ~190 ms and ~45 ms); the bounds are 4x, for
+    # a busy 2-core CI machine.
+    assert best_of(3, lambda: render_markdown(source, number=3)) < 1.2
+    assert best_of(3, lambda: plain_text(html)) < 0.4

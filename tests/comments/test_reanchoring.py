@@ -75,7 +75,9 @@ def test_counterpart_may_not_resolve_anothers_thread(text_chapter, counterpart, 
     assert not Thread.objects.get(pk=thread.pk).is_open
 
 
-def test_editors_only_threads_are_invisible_to_other_counterparts(text_chapter, editor, counterpart):
+def test_editors_only_threads_are_invisible_to_other_counterparts(
+    text_chapter, editor, counterpart
+):
     other = factories.user(code="BA")
     mine = thread_on(text_chapter, "seals the bag", by=other, visibility=Visibility.EDITORS)
     public = thread_on(text_chapter, "serial number", by=editor)

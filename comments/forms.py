@@ -1,0 +1,92 @@
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chapters.models import Chapter
+from chapters.rendering import Heading
+from comments.models import COMMENT_MAX_CHARS, Visibility
+
+BODY_ERRORS = {
+    "required": _("Write a comment."),
+    "max_length": _("A comment may be at most %(limit_value)d characters (it has %(show_value)d)."),
+}
+
+
+class CommentBodyField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Comment"))
+        super().__init__(
+            widget=forms.Textarea(attrs={"rows": 4}),
+            max_length=COMMENT_MAX_CHARS,
+            error_messages=BODY_ERRORS,
+            help_text=_("Markdown. Mention someone with @Full Name."),
+            **kwargs,
+        )
+
+
+class ThreadForm(forms.Form):
+    """A new thread on a selection (filled by the page's script) or on a quote or section typed
+    by hand, which works without JavaScript and from the keyboard."""
+
+    exact = forms.CharField(
+        label=_("Text you comment on"),
+        required=False,
+        strip=False,
+        max_length=COMMENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Select words in the chapter, or type or paste them here exactly."),
+    )
+    section = forms.ChoiceField(label=_("…or a whole section"), required=False)
+    # Named as the W3C selector's fields; shadows BaseForm.prefix only on the class, which
+    # Django's form metaclass turns into a field, so the form's own prefix stays None.
+    prefix = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)  # type: ignore[assignment]
+    suffix = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    body = CommentBodyField()
+    visibility = forms.ChoiceField(
+        label=_("Visible to"),
+        choices=Visibility.choices,
+        initial=Visibility.EVERYONE,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, chapter: Chapter, outline: list[Heading], **kwargs: Any):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", chapter.version)
+        super().__init__(*args, **kwargs)
+        self.chapter = chapter
+        self.outline = outline
+        section = cast(forms.ChoiceField, self.fields["section"])
+        section.choices = [("", _("— none —"))] + [
+            (h.id, f"{h.number} {h.text}".strip()) for h in outline
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        exact, section = data.get("exact") or "", data.get("section") or ""
+        if not exact.strip() and not section:
+            raise forms.ValidationError(
+                _("Select the words you comment on, or choose a section."), code="no_target"
+            )
+        return data
+
+
+class ReplyForm(forms.Form):
+    body = CommentBodyField(label=_("Reply"))
+
+
+class EditCommentForm(forms.Form):
+    body = CommentBodyField()
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this comment hidden?"),
+        max_length=300,
+        error_messages={"required": _("Say why the comment is hidden.")},
+    )

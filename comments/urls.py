@@ -1,0 +1,16 @@
+from django.urls import path
+
+from comments import views
+
+app_name = "comments"
+
+urlpatterns = [
+    path("h/<slug:slug>/c/<int:pk>/threads/new/", views.new_thread, name="new_thread"),
+    path("h/<slug:slug>/c/<int:pk>/annotations/", views.annotations, name="annotations"),
+    path("threads/<int:pk>/reply/", views.reply, name="reply"),
+    path("threads/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("threads/<int:pk>/reattach/", views.reattach, name="reattach"),
+    path("comments/<int:pk>/edit/", views.edit_comment, name="edit_comment"),
+    path("comments/<int:pk>/delete/", views.delete_comment, name="delete_comment"),
+    path("comments/<int:pk>/hide/", views.hide_comment, name="hide_comment"),
+]
