@@ -4,13 +4,15 @@ from itertools import count
 from typing import Any
 
 from chapters.models import Chapter, Handbook, Status
-from handbook_review.people.models import Agency, Jurisdiction, Role, User
+from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 _serial = count(1)
 
 
 def jurisdiction(code: str) -> Jurisdiction:
-    return Jurisdiction.objects.get(code=code)
+    # get_or_create: tests that commit (browser tests) flush the data migration's rows away.
+    name, kind = next((n, k) for c, n, k in JURISDICTIONS if c == code)
+    return Jurisdiction.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})[0]
 
 
 def user(
@@ -40,7 +42,7 @@ def handbook(
 ) -> Handbook:
     n = next(_serial)
     book = Handbook.objects.create(title=f"Handbook {n}", slug=slug or f"handbook-{n}")
-    book.jurisdictions.set(Jurisdiction.objects.filter(code__in=codes))
+    book.jurisdictions.set([jurisdiction(code) for code in codes])
     return book
 
 

@@ -21,6 +21,19 @@ class Agency(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The jurisdictions of the first review, as the data migration creates them.
+JURISDICTIONS = [
+    ("AL", "Albania", "country"),
+    ("BA", "Bosnia and Herzegovina", "country"),
+    ("XK", "Kosovo", "country"),
+    ("ME", "Montenegro", "country"),
+    ("MK", "North Macedonia", "country"),
+    ("RS", "Serbia", "country"),
+    ("FRONTEX", "FRONTEX", "organisation"),
+    ("SEESAC", "SEESAC", "organisation"),
+]
+
+
 class Jurisdiction(models.Model):
     class Kind(models.TextChoices):
         COUNTRY = "country", _("Reviewing jurisdiction")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from chapters.models import Chapter, Handbook, Status
-from handbook_review.people.models import Agency, Jurisdiction, Role, User
+from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 SLUG = "firearms-western-balkans"
@@ -67,6 +67,8 @@ class Command(BaseCommand):
         return email, name, str(role.label), user.affiliation
 
     def load_people(self, password: str) -> list[tuple[str, str, str, str]]:
+        for code, name, kind in JURISDICTIONS:
+            Jurisdiction.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
         logins = [
             self.user(
                 "admin@example.org",
