@@ -340,6 +340,17 @@ def measure_chapter_page(seeded: Seeded, args: argparse.Namespace) -> Figures:
     # This process's CPU time only: steadier than wall time on a busy machine, but it leaves out
     # the database server's share on PostgreSQL.
     figures["chapter_page_cpu_p50_ms"] = round(statistics.median(cpu), 1)
+    # The worst case: nothing cached (after a restart, or a Redis flush): every thread card
+    # and the chapter's HTML are rendered again.
+    from django.core.cache import cache
+
+    cold = []
+    for _ in range(3):
+        cache.clear()
+        started = time.perf_counter()
+        get(seeded.chapter)
+        cold.append((time.perf_counter() - started) * 1000)
+    figures["chapter_page_cold_ms"] = round(statistics.median(cold), 1)
     progress(f"chapter page: {figures}")
     return figures
 

@@ -262,6 +262,15 @@ class Chapter(models.Model):
     def rendered(self) -> str:
         return rendered_html(self.pk, self.version, self.number, self.body)
 
+    def outline(self) -> list[rendering.Heading]:
+        """The sections of the current version (cached with it: parsing 200 KB is not free)."""
+        key = f"chapter-outline:{self.pk}:{self.version}:{self.number}:{rendering.RENDERER_VERSION}"
+        headings = cache.get(key)
+        if headings is None:
+            headings = rendering.outline(self.rendered())
+            cache.set(key, headings, timeout=60 * 60 * 24 * 30)
+        return headings
+
     def plain_text(self) -> str:
         return plain_text(self.pk, self.version, self.body)
 

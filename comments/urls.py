@@ -7,6 +7,7 @@ app_name = "comments"
 urlpatterns = [
     path("h/<slug:slug>/c/<int:pk>/threads/new/", views.new_thread, name="new_thread"),
     path("h/<slug:slug>/c/<int:pk>/annotations/", views.annotations, name="annotations"),
+    path("threads/<int:pk>/", views.thread, name="thread"),
     path("threads/<int:pk>/reply/", views.reply, name="reply"),
     path("threads/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("threads/<int:pk>/reattach/", views.reattach, name="reattach"),

@@ -1,15 +1,18 @@
+import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chapters import rendering
 from chapters.models import Chapter
 from chapters.views import get_chapter, get_handbook
 from comments import anchoring
@@ -60,13 +63,28 @@ def participants(chapter: Chapter) -> list[User]:
 
 
 def back_to_thread(thread: Thread) -> HttpResponse:
-    return redirect(thread.chapter.get_absolute_url() + f"#thread-{thread.pk}")
+    """The chapter page with the thread opened, where the user sees what they just did."""
+    return redirect(thread.chapter.get_absolute_url() + f"?thread={thread.pk}#thread-{thread.pk}")
 
 
 # --- The chapter page: text, highlights, threads
 
 
 STATUS_FILTERS = {"open", "resolved", "orphaned"}
+
+
+COMMENTS = Comment.objects.select_related("author", "author_jurisdiction", "hidden_by")
+CARD_KEY_FIELDS = (
+    "id",
+    "chapter_id",
+    "author_id",
+    "status",
+    "start",
+    "end",
+    "anchored_version",
+    "updated_at",
+)
+CARD_TEMPLATE = "comments/chapter.html#thread"
 
 
 def filtered_threads(
@@ -86,33 +104,126 @@ def filtered_threads(
     if author.isdigit():
         chosen["author"] = int(author)
         threads = threads.filter(author_id=int(author))
-    comments = Comment.objects.select_related("author", "author_jurisdiction", "hidden_by")
-    threads = threads.select_related(
-        "author", "author_jurisdiction", "resolved_by"
-    ).prefetch_related(Prefetch("comments", queryset=comments))
+    # Only what the highlights and the card cache keys need; cards not in the cache fetch the
+    # rest (thread_cards).
+    threads = threads.only(*CARD_KEY_FIELDS)
     return threads, chosen
+
+
+def prepare(threads: list[Thread], user: User, *, expanded: int | None) -> None:
+    """Attach what a thread card shows: its first comment, the count of the others, and, for
+    the one expanded thread, every comment. Two queries whatever the number of threads."""
+    if not threads:
+        return
+    # Counted on the comments table alone: grouping the threads query by its wide text
+    # columns, or passing hundreds of ids, cost more than the whole page may take.
+    in_chapter = Comment.objects.filter(thread__chapter_id=threads[0].chapter_id)
+    per_thread = in_chapter.values("thread").annotate(n=Count("pk"), first=Min("pk"))
+    counts = {row["thread"]: row["n"] for row in per_thread}
+    firsts = {c.thread_id: c for c in COMMENTS.filter(pk__in=per_thread.values("first"))}
+    for thread in threads:
+        thread.first = firsts.get(thread.pk)  # type: ignore[attr-defined]
+        thread.more = max(counts.get(thread.pk, 0) - 1, 0)  # type: ignore[attr-defined]
+        thread.can_resolve = thread.may_resolve(user)  # type: ignore[attr-defined]
+        thread.all_comments = None  # type: ignore[attr-defined]
+        if thread.pk == expanded:
+            thread.all_comments = list(COMMENTS.filter(thread=thread))  # type: ignore[attr-defined]
+
+
+def expanded_thread(request: AuthedRequest) -> int | None:
+    value = request.GET.get("thread", "")
+    return int(value) if value.isdigit() else None
 
 
 def thread_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
     threads_qs, chosen = filtered_threads(request, chapter)
     threads = list(threads_qs)
     user = request.user
-    for thread in threads:
-        thread.can_resolve = thread.may_resolve(user)  # type: ignore[attr-defined]
     anchored = [t for t in threads if not t.is_orphaned and t.anchored_version == chapter.version]
+    placed = {t.pk for t in anchored}
+    threads = anchored + [t for t in threads if t.pk not in placed]
     visible_all = Thread.objects.visible_to(user).filter(chapter=chapter)
     return {
-        "threads": anchored + [t for t in threads if t.is_orphaned or t not in anchored],
-        "anchors": [
-            {"id": t.pk, "start": t.start, "end": t.end, "open": t.is_open} for t in anchored
-        ],
+        "threads": threads,
+        "cards": thread_cards(request, chapter, threads, expanded=expanded_thread(request)),
+        "anchors_json": json.dumps(
+            [{"id": t.pk, "start": t.start, "end": t.end, "open": t.is_open} for t in anchored]
+        ),
+        "chapter_url": chapter.get_absolute_url(),
         "chosen": chosen,
         "jurisdictions": Jurisdiction.objects.filter(
             pk__in=visible_all.values("author_jurisdiction")
         ),
         "authors": User.objects.filter(pk__in=visible_all.values("author")),
-        "can_moderate": can_moderate(user),
     }
+
+
+def card_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
+    return {
+        "chapter": chapter,
+        "chapter_url": chapter.get_absolute_url(),
+        "can_moderate": can_moderate(request.user),
+        "can_comment": commenting_allowed(chapter, request.user),
+    }
+
+
+def thread_cards(
+    request: AuthedRequest, chapter: Chapter, threads: list[Thread], *, expanded: int | None
+) -> list[str]:
+    """The side panel's thread cards as HTML, in order.
+
+    A collapsed card holds no form and nothing personal but whether the reader may resolve
+    the thread, so it is cached under a key that changes with everything it shows (a comment
+    added, edited, hidden or deleted touches the thread's updated_at; re-anchoring changes
+    the version and position). Only the cards missing from the cache are fetched in full and
+    rendered: two more queries, however many. The expanded card has forms and is never cached.
+    """
+    language = get_language()
+    keys = {
+        t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
+        f"{t.start}:{t.end}:{t.may_resolve(request.user)}:{language}"
+        for t in threads
+    }
+    cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])
+    missing = [t.pk for t in threads if t.pk == expanded or keys[t.pk] not in cached]
+    full = (
+        {
+            t.pk: t
+            for t in Thread.objects.filter(pk__in=missing).select_related(
+                "chapter__handbook", "author", "author_jurisdiction", "resolved_by"
+            )
+        }
+        if missing
+        else {}
+    )
+    prepare(list(full.values()), request.user, expanded=expanded)
+    context = card_context(request, chapter)
+    cards, fresh = [], {}
+    for t in threads:
+        key = keys[t.pk]
+        if t.pk not in full:
+            cards.append(cached[key])
+            continue
+        html = render_to_string(
+            CARD_TEMPLATE,
+            {**context, "thread": full[t.pk]},
+            request=request if t.pk == expanded else None,
+        )
+        if t.pk != expanded:
+            fresh[key] = html
+        cards.append(html)
+    if fresh:
+        cache.set_many(fresh, timeout=60 * 60 * 24 * 7)
+    return cards
+
+
+def thread(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One thread with all its comments: an htmx fragment, or the chapter page opened at it."""
+    found = get_thread(request, pk)
+    if not request.htmx:
+        return back_to_thread(found)
+    prepare([found], request.user, expanded=found.pk)
+    return render(request, CARD_TEMPLATE, {**card_context(request, found.chapter), "thread": found})
 
 
 def handbook(request: AuthedRequest, slug: str) -> HttpResponse:
@@ -158,7 +269,7 @@ def chapter_page(
     request: AuthedRequest, chap: Chapter, *, form: ThreadForm | None = None, status: int = 200
 ) -> HttpResponse:
     html = chap.rendered()
-    outline = rendering.outline(html)
+    outline = chap.outline()
     can_comment = commenting_allowed(chap, request.user)
     if form is None and can_comment:
         form = ThreadForm(chapter=chap, outline=outline)
@@ -171,8 +282,8 @@ def chapter_page(
             "html": html,
             "outline": outline,
             "can_edit": request.user.has_perm("chapters.change_chapter"),
-            "can_comment": can_comment,
             "form": form,
+            "can_comment": can_comment,
             **thread_context(request, chap),
         },
         status=status,
@@ -184,8 +295,7 @@ def new_thread(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     chap = get_chapter(request, slug, pk)
     if not commenting_allowed(chap, request.user):
         raise PermissionDenied
-    html = chap.rendered()
-    form = ThreadForm(request.POST, chapter=chap, outline=rendering.outline(html))
+    form = ThreadForm(request.POST, chapter=chap, outline=chap.outline())
     if form.is_valid():
         data = form.cleaned_data
         try:

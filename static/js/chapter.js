@@ -154,11 +154,11 @@
 
   function applyHighlights() {
     removeHighlights();
-    const data = document.getElementById("anchors-data");
-    if (!data) return;
+    const threads = document.getElementById("threads");
+    if (!threads || !threads.dataset.anchors) return;
     let anchors;
     try {
-      anchors = JSON.parse(data.textContent);
+      anchors = JSON.parse(threads.dataset.anchors);
     } catch {
       return;
     }
@@ -225,29 +225,13 @@
     if (showHighlight(link.dataset.thread)) event.preventDefault();
   });
 
-  // The filters replace #threads (outerHTML). htmx is configured not to keep script tags from
-  // swapped-in HTML, so the new anchors are read from the response before the swap and put
-  // back as the same inert JSON element; htmx:load then fires on the new section.
-  let swappedAnchors = null;
-  document.addEventListener("htmx:beforeSwap", (event) => {
-    if (!event.detail.target || event.detail.target.id !== "threads") return;
-    const html = event.detail.serverResponse || "";
-    const parsed = new DOMParser().parseFromString(html, "text/html");
-    const data = parsed.getElementById("anchors-data");
-    swappedAnchors = data ? data.textContent : "[]";
-  });
+  // htmx replaces #threads when the filters change (its data-anchors come along), and a
+  // thread card when it is opened: redraw, or move the focus to the opened thread.
   document.addEventListener("htmx:load", (event) => {
-    const section = event.target;
-    if (!section || section.id !== "threads") return;
-    if (!document.getElementById("anchors-data") && swappedAnchors !== null) {
-      const data = document.createElement("script");
-      data.type = "application/json";
-      data.id = "anchors-data";
-      data.textContent = swappedAnchors;
-      section.prepend(data);
-    }
-    swappedAnchors = null;
-    applyHighlights();
+    const element = event.target;
+    if (!element) return;
+    if (element.id === "threads") applyHighlights();
+    else if (element.classList && element.classList.contains("expanded")) element.focus();
   });
 
   applyHighlights();

@@ -149,6 +149,11 @@ def test_reply_and_resolve_through_the_page(page, log_in, live_server, chapter, 
     page.goto(chapter_url(live_server, chapter))
     article = f"#thread-{thread.pk}"
 
+    # The card shows the first comment; opening it (htmx) brings the replies and the forms,
+    # and moves the focus into the opened thread.
+    page.click(f"{article} .open-thread a")
+    page.wait_for_selector(f"{article}.expanded")
+    assert page.evaluate(f"document.activeElement.id === 'thread-{thread.pk}'")
     page.fill(f"#reply-{thread.pk}", "The UN marking standard, I think.")
     page.click(f"{article} form.reply button[type=submit]")
     page.wait_for_selector(f"{article} >> text=The UN marking standard, I think.")

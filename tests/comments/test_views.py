@@ -331,10 +331,84 @@ def test_chapter_page_query_count_is_the_same_with_1_and_300_threads(handbook, e
 
     add(0)
     client = client_for(counterpart)
-    one = queries(client, chap.get_absolute_url())
+    url = chap.get_absolute_url()
+    cold_one, warm_one = queries(client, url), queries(client, url)
     for i in range(1, 300):
         add(i)
-    many = queries(client, chap.get_absolute_url())
+    cold_many, warm_many = queries(client, url), queries(client, url)
     # session, user (+jurisdiction), user perms, group perms, chapter (+handbook), threads
-    # (+authors, jurisdictions), comments (+authors), filter jurisdictions, filter authors.
-    assert one == many == 9
+    # (only the cache-key columns), filter jurisdictions, filter authors ...
+    assert warm_one == warm_many == 8
+    # ... and, for the cards not yet cached, the threads in full (+authors, jurisdictions),
+    # comment counts, first comments (+authors): the same however many cards are missing.
+    assert cold_one == cold_many == 11
+
+
+def test_thread_card_shows_the_first_comment_and_opens_with_all_replies(chapter, thread, editor):
+    client = client_for(editor)
+    client.post(reverse("comments:reply", args=[thread.pk]), {"body": "First reply."})
+    client.post(reverse("comments:reply", args=[thread.pk]), {"body": "Second reply."})
+    collapsed = client.get(chapter.get_absolute_url()).content.decode()
+    assert "Which serial number?" in collapsed
+    assert "Second reply." not in collapsed and "2 replies" in collapsed
+
+    # Without JavaScript: the link opens the chapter page with the thread expanded.
+    response = client.get(reverse("comments:thread", args=[thread.pk]))
+    assert response.status_code == 302
+    opened = client.get(response["Location"]).content.decode()
+    assert "First reply." in opened and "Second reply." in opened
+    assert f'id="reply-{thread.pk}"' in opened
+
+    # With htmx: only the opened card comes back.
+    fragment = client.get(
+        reverse("comments:thread", args=[thread.pk]), headers={"HX-Request": "true"}
+    )
+    body = fragment.content.decode().strip()
+    assert body.startswith("<article") and "Second reply." in body and "<html" not in body
+
+
+def test_thread_fragment_of_an_invisible_thread_is_404(chapter, author, outsider, counterpart):
+    text = chapter.plain_text()
+    start = text.index("Officers")
+    private = open_thread(
+        chapter,
+        by=author,
+        anchor=anchoring.describe(text, start, start + 8),
+        body="Private",
+        visibility=Visibility.EDITORS,
+    )
+    for person in (outsider, counterpart):
+        url = reverse("comments:thread", args=[private.pk])
+        assert client_for(person).get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_cached_thread_cards_follow_every_change(chapter, thread, author, editor, counterpart):
+    client = client_for(counterpart)
+
+    def card():
+        page = client.get(chapter.get_absolute_url()).content.decode()
+        start = page.index(f'id="thread-{thread.pk}"')
+        return page[start : page.index("</article>", start)]
+
+    assert "Which serial number?" in card()  # now cached
+    comment = thread.comments.get()
+    client_for(author).post(
+        reverse("comments:edit_comment", args=[comment.pk]), {"body": "Which serial numbers?"}
+    )
+    assert "Which serial numbers?" in card()
+    client_for(editor).post(reverse("comments:reply", args=[thread.pk]), {"body": "See 2.3."})
+    assert "1 reply" in card()
+    client_for(editor).post(reverse("comments:hide_comment", args=[comment.pk]), {"reason": "Dup"})
+    assert "Hidden by" in card() and "Which serial numbers?" not in card()
+    client_for(editor).post(reverse("comments:resolve", args=[thread.pk]), {"action": "resolve"})
+    assert "Resolved" in card()
+    chapter.revise(
+        body=chapter.body.replace("serial number", "serial number and model"),
+        by=editor,
+        reason="r",
+        base_version=chapter.version,
+    )
+    client_for(editor).post(reverse("comments:resolve", args=[thread.pk]), {"action": "reopen"})
+    assert "Resolved" not in card()
+    chapter.revise(body="Nothing left of it.", by=editor, reason="r", base_version=chapter.version)
+    assert "Orphaned" in card()
