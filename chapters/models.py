@@ -272,7 +272,7 @@ class Chapter(models.Model):
         return headings
 
     def plain_text(self) -> str:
-        return plain_text(self.pk, self.version, self.body)
+        return plain_text(self.pk, self.version, self.number, self.body)
 
 
 def rendered_html(chapter_id: int, version: int, number: int, body: str) -> str:
@@ -285,12 +285,15 @@ def rendered_html(chapter_id: int, version: int, number: int, body: str) -> str:
     return html
 
 
-def plain_text(chapter_id: int, version: int, body: str) -> str:
-    """The version's text as the browser sees it (textContent): the space comments anchor in."""
+def plain_text(chapter_id: int, version: int, number: int, body: str) -> str:
+    """The version's text as the browser sees it (textContent): the space comments anchor in.
+
+    Derived from the page's own HTML, so a new version is rendered once for both; section
+    numbers live in attributes, so the text (and its cache key) does not depend on them.
+    """
     key = f"chapter-text:{chapter_id}:{version}:{rendering.RENDERER_VERSION}"
     text = cache.get(key)
     if text is None:
-        # Section numbers live in attributes, so the number does not change the text.
-        text = rendering.plain_text(rendering.render_markdown(body, number=None))
+        text = rendering.plain_text(rendered_html(chapter_id, version, number, body))
         cache.set(key, text, timeout=60 * 60 * 24 * 30)
     return text

@@ -10,7 +10,6 @@ urlpatterns = [
     path("h/<slug:slug>/c/<int:pk>/move/", views.move_chapter, name="move_chapter"),
     path("h/<slug:slug>/c/<int:pk>/history/", views.history, name="history"),
     path("h/<slug:slug>/c/<int:pk>/history/compare/", views.compare, name="compare"),
-    path("h/<slug:slug>/c/<int:pk>/history/<int:number>/", views.version, name="version"),
     path(
         "h/<slug:slug>/c/<int:pk>/history/<int:number>/restore/",
         views.restore,

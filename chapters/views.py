@@ -26,7 +26,6 @@ from chapters.models import (
     Handbook,
     NothingChanged,
     StaleVersion,
-    rendered_html,
 )
 from handbook_review.http import AuthedRequest
 
@@ -166,23 +165,6 @@ def history(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
             "chapter": chap,
             "versions": versions,
             "can_restore": request.user.has_perm("chapters.change_chapter"),
-        },
-    )
-
-
-def version(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResponse:
-    chap = get_chapter(request, slug, pk)
-    old = get_version(chap, number)
-    html = rendered_html(chap.pk, old.version, chap.number, old.body)
-    return render(
-        request,
-        "chapters/version.html",
-        {
-            "chapter": chap,
-            "old": old,
-            "html": html,
-            "can_restore": request.user.has_perm("chapters.change_chapter")
-            and old.version != chap.version,
         },
     )
 

@@ -336,12 +336,13 @@ def reanchor_threads(
             Thread.objects.open()
             .anchored()
             .filter(chapter=chapter, anchored_version=previous_version)
+            .only("id", "chapter_id", "anchored_version", "start", "end", "current_exact")
         )
     if not threads:
         return []
     from chapters.models import plain_text
 
-    old_text = plain_text(chapter.pk, previous_version, previous_body)
+    old_text = plain_text(chapter.pk, previous_version, chapter.number, previous_body)
     new_text = chapter.plain_text()
     old_anchors = [
         anchoring.Anchor(
@@ -484,7 +485,7 @@ def locate_selection(
     old = chapter.history.filter(version=version).first()
     if old is None or version > chapter.version:
         raise anchoring.AnchorError(_("The page was made from a version that does not exist."))
-    old_text = plain_text(chapter.pk, old.version, old.body)
+    old_text = plain_text(chapter.pk, old.version, chapter.number, old.body)
     found = anchoring.resolve_selection(
         old_text, exact=exact, prefix=prefix, suffix=suffix, start=start, end=end
     )

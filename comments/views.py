@@ -13,11 +13,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chapters.models import Chapter
-from chapters.views import get_chapter, get_handbook
+from chapters.models import Chapter, rendered_html
+from chapters.views import get_chapter, get_handbook, get_version
 from comments import anchoring
 from comments.forms import EditCommentForm, HideForm, ReplyForm, ThreadForm
 from comments.models import (
+    Anchor,
     Comment,
     NotAllowed,
     Thread,
@@ -328,6 +329,37 @@ def new_thread(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
             messages.success(request, _("Comment added."))
             return back_to_thread(thread)
     return chapter_page(request, chap, form=form, status=400)
+
+
+def version(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResponse:
+    """An old version, with its threads where they stood in that version."""
+    chap = get_chapter(request, slug, pk)
+    old = get_version(chap, number)
+    anchors = (
+        Anchor.objects.filter(
+            thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+            version=old.version,
+            start__isnull=False,
+        )
+        .select_related("thread__author", "thread__author_jurisdiction")
+        .order_by("start")
+    )
+    return render(
+        request,
+        "comments/version.html",
+        {
+            "handbook": chap.handbook,
+            "chapter": chap,
+            "old": old,
+            "html": rendered_html(chap.pk, old.version, chap.number, old.body),
+            "anchors": anchors,
+            "anchors_json": json.dumps(
+                [{"id": a.thread_id, "start": a.start, "end": a.end, "open": True} for a in anchors]
+            ),
+            "can_restore": request.user.has_perm("chapters.change_chapter")
+            and old.version != chap.version,
+        },
+    )
 
 
 # --- Thread and comment actions

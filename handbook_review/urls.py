@@ -66,6 +66,11 @@ urlpatterns = [
     # The reading pages are where reading and reviewing meet: wired here, where both apps are known.
     path("h/<slug:slug>/", comment_views.handbook, name="handbook"),
     path("h/<slug:slug>/c/<int:pk>/", comment_views.chapter, name="chapter"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/history/<int:number>/",
+        comment_views.version,
+        name="version",
+    ),
     path("", include("chapters.urls")),
     path("", include("comments.urls")),
 ]

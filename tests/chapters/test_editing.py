@@ -116,9 +116,7 @@ def test_unknown_chapter_is_404(chapter, editor):
     assert client.get(reverse("chapter", args=[chapter.handbook.slug, 99999])).status_code == 404
     assert client.get(reverse("chapter", args=["no-such-book", chapter.pk])).status_code == 404
     assert (
-        client.get(
-            reverse("chapters:version", args=[chapter.handbook.slug, chapter.pk, 42])
-        ).status_code
+        client.get(reverse("version", args=[chapter.handbook.slug, chapter.pk, 42])).status_code
         == 404
     )
 

@@ -23,8 +23,10 @@ def url_for(name, chapter, **extra):
         return chapter.handbook.get_absolute_url()
     if name == "add_chapter":
         return reverse(f"chapters:{name}", args=[chapter.handbook.slug])
-    if name in {"version", "restore"}:
-        return reverse(f"chapters:{name}", args=[chapter.handbook.slug, chapter.pk, 1])
+    if name == "version":
+        return reverse("version", args=[chapter.handbook.slug, chapter.pk, 1])
+    if name == "restore":
+        return reverse("chapters:restore", args=[chapter.handbook.slug, chapter.pk, 1])
     if name == "chapter":
         return chapter.get_absolute_url()
     return reverse(f"chapters:{name}", args=[chapter.handbook.slug, chapter.pk])

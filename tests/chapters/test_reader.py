@@ -110,7 +110,7 @@ def test_compare_htmx_request_returns_only_the_diff_partial(chapter, editor, cou
 def test_old_version_page_shows_the_old_text(chapter, editor, counterpart):
     old_body = chapter.body
     chapter.revise(body="Completely new.", by=editor, reason="r", base_version=1)
-    url = reverse("chapters:version", args=[chapter.handbook.slug, chapter.pk, 1])
+    url = reverse("version", args=[chapter.handbook.slug, chapter.pk, 1])
     page = client_for(counterpart).get(url).content.decode()
     assert "Firearms Protocol" in old_body and "Firearms Protocol" in page
     assert "Completely new." not in page

@@ -91,3 +91,22 @@ def test_counterpart_cannot_comment_on_a_draft(handbook, editor, counterpart):
     with pytest.raises(NotAllowed):
         thread_on(draft, "serial number", by=counterpart)
     assert not Thread.objects.exists()
+
+
+def test_old_version_page_shows_threads_where_they_were(text_chapter, editor, counterpart):
+    import json
+
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    thread = thread_on(text_chapter, "serial number", by=counterpart)
+    v1_start = thread.start
+    text_chapter.revise(body="Intro. " + BODY, by=editor, reason="r", base_version=1)
+    for version, start in ((1, v1_start), (2, v1_start + len("Intro. "))):
+        url = reverse("version", args=[text_chapter.handbook.slug, text_chapter.pk, version])
+        page = client_for(counterpart).get(url).content.decode()
+        raw = page.split('data-anchors="', 1)[1].split('"', 1)[0].replace("&quot;", '"')
+        assert json.loads(raw) == [
+            {"id": thread.pk, "start": start, "end": start + len("serial number"), "open": True}
+        ]

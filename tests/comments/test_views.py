@@ -412,3 +412,17 @@ def test_cached_thread_cards_follow_every_change(chapter, thread, author, editor
     assert "Resolved" not in card()
     chapter.revise(body="Nothing left of it.", by=editor, reason="r", base_version=chapter.version)
     assert "Orphaned" in card()
+
+
+def test_comment_markdown_is_rendered_sanitised(chapter, thread, counterpart, editor):
+    hostile = (
+        "**Bold** <script>alert(1)</script> <img src=x onerror=alert(2)> "
+        '[x](javascript:alert(3)) <a href="javascript:alert(4)">y</a>'
+    )
+    client_for(counterpart).post(reverse("comments:reply", args=[thread.pk]), {"body": hostile})
+    page = client_for(editor).get(chapter.get_absolute_url() + f"?thread={thread.pk}")
+    html = page.content.decode()
+    reply = html[html.index("<strong>Bold</strong>") - 200 :]
+    reply = reply[: reply.index("</div>")]
+    assert "<script" not in reply and "onerror" not in reply
+    assert 'href="javascript' not in reply.lower()
