@@ -172,6 +172,8 @@ class Chapter(models.Model):
     history = HistoricalRecords(
         excluded_fields=["number", "status", "created_at", "updated_at"],
         user_related_name="+",
+        # The default is 100 characters; reasons are longer ("Accepted suggestion #12 by ...").
+        history_change_reason_field=models.TextField(null=True),
     )
 
     objects = ChapterQuerySet.as_manager()

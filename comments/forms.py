@@ -90,3 +90,68 @@ class HideForm(forms.Form):
         max_length=300,
         error_messages={"required": _("Say why the comment is hidden.")},
     )
+
+
+class SuggestionForm(ThreadForm):
+    """A proposed replacement for the selected words (empty: delete them)."""
+
+    replacement = forms.CharField(
+        label=_("Replace with"),
+        required=False,
+        strip=False,
+        max_length=COMMENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Markdown. Leave empty to propose deleting the selected words."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("Why")
+        self.fields["body"].help_text = _("The reason for the change, for the editors.")
+        # A rewrite of a whole section is proposed from the section's own page; here the
+        # suggestion is always on selected words.
+        del self.fields["section"]
+
+    def clean(self) -> dict[str, Any]:
+        data = forms.Form.clean(self) or {}
+        if not self.errors and not (data.get("exact") or "").strip():
+            raise forms.ValidationError(_("Select the words you want to change."), code="no_target")
+        return data
+
+
+class DecisionForm(forms.Form):
+    replacement = forms.CharField(
+        label=_("Wording to apply"),
+        required=False,
+        strip=False,
+        max_length=COMMENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded with the decision and shown to the proposer."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it rejected?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the suggestion is rejected.")},
+    )
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    jurisdiction = forms.IntegerField(required=False)
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+            raise forms.ValidationError(_("Say why the suggestions are rejected."))
+        return data

@@ -9,6 +9,7 @@ carries its current position, denormalised, so the chapter page reads it without
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from chapters import rendering
 from chapters.models import Chapter, Status
-from comments import anchoring
+from comments import anchoring, merging
 from handbook_review.people.models import Agency
 
 if TYPE_CHECKING:
@@ -41,6 +42,11 @@ class Visibility(models.TextChoices):
 class ThreadStatus(models.TextChoices):
     OPEN = "open", _("Open")
     RESOLVED = "resolved", _("Resolved")
+
+
+class Kind(models.TextChoices):
+    COMMENT = "comment", _("Comment")
+    SUGGESTION = "suggestion", _("Suggestion")
 
 
 def can_see_all_threads(user: User) -> bool:
@@ -84,6 +90,7 @@ class Thread(models.Model):
     visibility = models.CharField(
         _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
     status = models.CharField(
         max_length=10, choices=ThreadStatus.choices, default=ThreadStatus.OPEN
     )
@@ -506,3 +513,357 @@ def locate_section(chapter: Chapter, heading_id: str) -> anchoring.Anchor:
         raise anchoring.AnchorError(_("There is no such section in this chapter."))
     start = len(rendering.plain_text(html[: tag.start()]))
     return anchoring.describe(chapter.plain_text(), start, start + len(heading.text))
+
+
+# --- Suggested edits
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CONFLICTED = "conflicted", _("Conflicted")
+
+
+UNDECIDED = (SuggestionStatus.OPEN, SuggestionStatus.CONFLICTED)
+
+
+class Conflict(Exception):
+    """The words a suggestion replaces were changed since it was made: an editor must decide."""
+
+    def __init__(self, suggestion: Suggestion, result: merging.MergeResult) -> None:
+        super().__init__(_("The text this suggestion replaces has changed since it was made."))
+        self.suggestion = suggestion
+        self.result = result
+
+
+def can_decide(user: User) -> bool:
+    return user.has_perm("comments.decide_suggestion")
+
+
+class Suggestion(models.Model):
+    """A proposed replacement of a range of the chapter's Markdown, discussed in its thread.
+
+    The range is kept against the version it was made on (`base_version`); accepting merges it
+    into whatever the chapter has become since (comments.merging), or marks it conflicted.
+    """
+
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="suggestion")
+    base_version = models.PositiveIntegerField()
+    source_start = models.PositiveIntegerField()
+    source_end = models.PositiveIntegerField()
+    original = models.TextField(blank=True)
+    replacement = models.TextField(blank=True, max_length=COMMENT_MAX_CHARS)
+    whole_block = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    applied_version = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["thread__chapter", "source_start", "pk"]
+        permissions: ClassVar = [("decide_suggestion", _("Can accept or reject suggestions"))]
+
+    def __str__(self) -> str:
+        return f"Suggestion #{self.pk}"
+
+    @property
+    def proposer(self) -> User:
+        return self.thread.author
+
+    def edit(self, replacement: str | None = None) -> merging.Edit:
+        return merging.Edit(
+            start=self.source_start,
+            end=self.source_end,
+            replacement=self.replacement if replacement is None else replacement,
+        )
+
+    def base_body(self, chapter: Chapter) -> str:
+        if self.base_version == chapter.version:
+            return chapter.body
+        return str(chapter.history.get(version=self.base_version).body)
+
+    def merge(self, chapter: Chapter, replacement: str | None = None) -> merging.MergeResult:
+        """This suggestion merged into the chapter's current text (nothing is written)."""
+        return merging.apply_edit(self.base_body(chapter), chapter.body, self.edit(replacement))
+
+
+class Decision(models.Model):
+    """What happened to a suggestion, by whom and why: written once, never changed."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        MODIFIED = "modified", _("Modified and accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CONFLICTED = "conflicted", _("Conflicted")
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    applied_text = models.TextField(blank=True)
+    version = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        ordering: ClassVar = ["suggestion", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.suggestion_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise NotAllowed(_("A decision cannot be changed once it is recorded."))
+        super().save(*args, **kwargs)
+
+
+@transaction.atomic
+def propose(
+    chapter: Chapter,
+    *,
+    by: User,
+    anchor: anchoring.Anchor,
+    source_start: int,
+    source_end: int,
+    whole_block: bool,
+    replacement: str,
+    rationale: str,
+    visibility: str = Visibility.EVERYONE,
+    mention_candidates: list[User] | None = None,
+) -> Suggestion:
+    """Propose replacing chapter.body[source_start:source_end] of the current version."""
+    original = chapter.body[source_start:source_end]
+    if replacement == original:
+        raise NotAllowed(_("The replacement is the same as the original text."))
+    thread = open_thread(
+        chapter,
+        by=by,
+        anchor=anchor,
+        body=rationale,
+        visibility=visibility,
+        mention_candidates=mention_candidates,
+    )
+    Thread.objects.filter(pk=thread.pk).update(kind=Kind.SUGGESTION)
+    thread.kind = Kind.SUGGESTION
+    return Suggestion.objects.create(
+        thread=thread,
+        base_version=chapter.version,
+        source_start=source_start,
+        source_end=source_end,
+        original=original,
+        replacement=replacement,
+        whole_block=whole_block,
+    )
+
+
+def locked(suggestion: Suggestion) -> tuple[Chapter, Suggestion]:
+    """Lock the chapter row, then the suggestion: every decision on a chapter queues here."""
+    chapter = Chapter.objects.select_for_update().get(pk=suggestion.thread.chapter_id)
+    fresh = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("thread__author__jurisdiction")
+        .get(pk=suggestion.pk)
+    )
+    return chapter, fresh
+
+
+def accept(
+    suggestion: Suggestion, *, by: User, replacement: str | None = None, reason: str = ""
+) -> Decision:
+    """Accept a suggestion (optionally with the editor's modified replacement).
+
+    Serialised on the chapter row: the merge is computed against the text as it is inside the
+    lock, so two editors accepting at once both land, one after the other. A clean merge makes
+    exactly one new version credited to the proposer; other open suggestions whose words that
+    version changed become conflicted. A conflict changes no text: the suggestion is marked
+    conflicted (that is kept) and Conflict is raised after the transaction.
+    """
+    if not can_decide(by):
+        raise NotAllowed(_("Only editors decide on suggestions."))
+    with transaction.atomic():
+        chapter, fresh = locked(suggestion)
+        if fresh.status not in UNDECIDED:
+            raise NotAllowed(_("This suggestion was already decided."))
+        text = fresh.replacement if replacement is None else replacement
+        result = fresh.merge(chapter, text)
+        if result.outcome != merging.Outcome.CONFLICT:
+            return apply_accepted(chapter, fresh, text=text, result=result, by=by, reason=reason)
+        mark_conflicted(fresh)
+    raise Conflict(fresh, result)
+
+
+def apply_accepted(
+    chapter: Chapter,
+    suggestion: Suggestion,
+    *,
+    text: str,
+    result: merging.MergeResult,
+    by: User,
+    reason: str,
+) -> Decision:
+    proposer = suggestion.proposer
+    if result.outcome == merging.Outcome.APPLIED and result.text != chapter.body:
+        chapter.revise(
+            body=result.text or "",
+            by=by,
+            base_version=chapter.version,
+            credited_to=proposer,
+            reason=(
+                f"Accepted suggestion #{suggestion.pk} by {proposer.name} "
+                f"({proposer.jurisdiction}, {proposer.get_agency_display()})"
+            ),
+        )
+    suggestion.status = SuggestionStatus.ACCEPTED
+    suggestion.applied_version = chapter.version
+    suggestion.save(update_fields=["status", "applied_version"])
+    close_thread(suggestion.thread, by=by)
+    decision = Decision.objects.create(
+        suggestion=suggestion,
+        kind=Decision.Kind.ACCEPTED if text == suggestion.replacement else Decision.Kind.MODIFIED,
+        by=by,
+        reason=reason,
+        applied_text=text,
+        version=chapter.version,
+    )
+    recheck_open_suggestions(chapter, exclude=suggestion.pk)
+    return decision
+
+
+def recheck_open_suggestions(chapter: Chapter, *, exclude: int) -> None:
+    """After the text changed, mark conflicted every open suggestion that no longer applies."""
+    for other in (
+        Suggestion.objects.select_for_update(of=("self",))
+        .filter(thread__chapter=chapter, status=SuggestionStatus.OPEN)
+        .exclude(pk=exclude)
+    ):
+        if other.merge(chapter).outcome == merging.Outcome.CONFLICT:
+            mark_conflicted(other)
+
+
+def mark_conflicted(suggestion: Suggestion) -> None:
+    if suggestion.status == SuggestionStatus.CONFLICTED:
+        return
+    suggestion.status = SuggestionStatus.CONFLICTED
+    suggestion.save(update_fields=["status"])
+    Decision.objects.create(suggestion=suggestion, kind=Decision.Kind.CONFLICTED)
+    suggestion.thread.touch()
+
+
+def close_thread(thread: Thread, *, by: User) -> None:
+    if thread.status == ThreadStatus.OPEN:
+        thread.status = ThreadStatus.RESOLVED
+        thread.resolved_by = by
+        thread.resolved_at = timezone.now()
+        thread.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+
+
+@transaction.atomic
+def reject(suggestion: Suggestion, *, by: User, reason: str) -> Decision:
+    """Reject with a reason, which the proposer will read."""
+    if not can_decide(by):
+        raise NotAllowed(_("Only editors decide on suggestions."))
+    if not reason.strip():
+        raise NotAllowed(_("Say why the suggestion is rejected."))
+    _chapter, fresh = locked(suggestion)
+    if fresh.status not in UNDECIDED:
+        raise NotAllowed(_("This suggestion was already decided."))
+    fresh.status = SuggestionStatus.REJECTED
+    fresh.save(update_fields=["status"])
+    close_thread(fresh.thread, by=by)
+    return Decision.objects.create(
+        suggestion=fresh, kind=Decision.Kind.REJECTED, by=by, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def withdraw(suggestion: Suggestion, *, by: User) -> Decision:
+    if by.pk != suggestion.thread.author_id:
+        raise NotAllowed(_("Only its proposer may withdraw a suggestion."))
+    _chapter, fresh = locked(suggestion)
+    if fresh.status not in UNDECIDED:
+        raise NotAllowed(_("This suggestion was already decided."))
+    fresh.status = SuggestionStatus.WITHDRAWN
+    fresh.save(update_fields=["status"])
+    close_thread(fresh.thread, by=by)
+    return Decision.objects.create(suggestion=fresh, kind=Decision.Kind.WITHDRAWN, by=by)
+
+
+@transaction.atomic
+def resolve_conflict(
+    suggestion: Suggestion, *, by: User, replacement: str, reason: str = ""
+) -> Decision:
+    """Accept a conflicted suggestion with wording the editor wrote against the current text.
+
+    The conflict view shows base, proposed and current text; the editor's replacement takes the
+    place of the current text where the suggestion's words were.
+    """
+    if not can_decide(by):
+        raise NotAllowed(_("Only editors decide on suggestions."))
+    chapter, fresh = locked(suggestion)
+    if fresh.status != SuggestionStatus.CONFLICTED:
+        raise NotAllowed(_("Only a conflicted suggestion is resolved this way."))
+    result = fresh.merge(chapter)
+    if result.start is None or result.end is None:
+        raise NotAllowed(_("The suggestion's place in the current text cannot be found."))
+    body = chapter.body[: result.start] + replacement + chapter.body[result.end :]
+    proposer = fresh.proposer
+    if body != chapter.body:
+        chapter.revise(
+            body=body,
+            by=by,
+            base_version=chapter.version,
+            credited_to=proposer,
+            reason=(
+                f"Accepted suggestion #{fresh.pk} by {proposer.name} "
+                f"({proposer.jurisdiction}, {proposer.get_agency_display()}), "
+                "resolved against the current text"
+            ),
+        )
+    fresh.status = SuggestionStatus.ACCEPTED
+    fresh.applied_version = chapter.version
+    fresh.save(update_fields=["status", "applied_version"])
+    close_thread(fresh.thread, by=by)
+    decision = Decision.objects.create(
+        suggestion=fresh,
+        kind=Decision.Kind.MODIFIED,
+        by=by,
+        reason=reason,
+        applied_text=replacement,
+        version=chapter.version,
+    )
+    recheck_open_suggestions(chapter, exclude=fresh.pk)
+    return decision
+
+
+@dataclass
+class BulkReport:
+    decided: list[Suggestion]
+    stopped_at: Suggestion | None = None
+    error: str = ""
+
+
+def decide_many(
+    suggestions: list[Suggestion], *, by: User, action: str, reason: str = ""
+) -> BulkReport:
+    """Accept or reject a filtered set in document order, stopping at the first that fails.
+
+    Each decision is its own transaction, so those made before a conflict stay made, and the
+    report says which one stopped the run and why.
+    """
+    report = BulkReport(decided=[])
+    for suggestion in sorted(suggestions, key=lambda s: (s.source_start, s.pk)):
+        try:
+            if action == "accept":
+                accept(suggestion, by=by, reason=reason)
+            else:
+                reject(suggestion, by=by, reason=reason)
+        except (Conflict, NotAllowed) as error:
+            report.stopped_at, report.error = suggestion, str(error)
+            break
+        report.decided.append(suggestion)
+    return report

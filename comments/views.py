@@ -13,21 +13,42 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from chapters.diffing import diff_html
 from chapters.models import Chapter, rendered_html
 from chapters.views import get_chapter, get_handbook, get_version
-from comments import anchoring
-from comments.forms import EditCommentForm, HideForm, ReplyForm, ThreadForm
+from comments import anchoring, merging, sourcemap
+from comments.forms import (
+    BulkForm,
+    DecisionForm,
+    EditCommentForm,
+    HideForm,
+    RejectForm,
+    ReplyForm,
+    SuggestionForm,
+    ThreadForm,
+)
 from comments.models import (
     Anchor,
     Comment,
+    Conflict,
+    Kind,
     NotAllowed,
+    Suggestion,
+    SuggestionStatus,
     Thread,
+    accept,
     add_comment,
+    can_decide,
     can_moderate,
     commenting_allowed,
+    decide_many,
     locate_section,
     locate_selection,
     open_thread,
+    propose,
+    reject,
+    resolve_conflict,
+    withdraw,
 )
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction, User
@@ -123,12 +144,27 @@ def prepare(threads: list[Thread], user: User, *, expanded: int | None) -> None:
     counts = {row["thread"]: row["n"] for row in per_thread}
     firsts = {c.thread_id: c for c in COMMENTS.filter(pk__in=per_thread.values("first"))}
     for thread in threads:
+        thread.proposal = suggestion_of(thread)  # type: ignore[attr-defined]
+        if thread.proposal is not None:  # type: ignore[attr-defined]
+            thread.proposal_diff = diff_html(  # type: ignore[attr-defined]
+                thread.proposal.original,  # type: ignore[attr-defined]
+                thread.proposal.replacement,  # type: ignore[attr-defined]
+            )
         thread.first = firsts.get(thread.pk)  # type: ignore[attr-defined]
         thread.more = max(counts.get(thread.pk, 0) - 1, 0)  # type: ignore[attr-defined]
         thread.can_resolve = thread.may_resolve(user)  # type: ignore[attr-defined]
         thread.all_comments = None  # type: ignore[attr-defined]
         if thread.pk == expanded:
             thread.all_comments = list(COMMENTS.filter(thread=thread))  # type: ignore[attr-defined]
+
+
+def suggestion_of(thread: Thread) -> Suggestion | None:
+    if thread.kind != Kind.SUGGESTION:
+        return None
+    try:
+        return thread.suggestion
+    except Suggestion.DoesNotExist:
+        return None
 
 
 def expanded_thread(request: AuthedRequest) -> int | None:
@@ -165,6 +201,7 @@ def card_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
         "chapter_url": chapter.get_absolute_url(),
         "can_moderate": can_moderate(request.user),
         "can_comment": commenting_allowed(chapter, request.user),
+        "can_decide": can_decide(request.user),
     }
 
 
@@ -191,7 +228,7 @@ def thread_cards(
         {
             t.pk: t
             for t in Thread.objects.filter(pk__in=missing).select_related(
-                "chapter__handbook", "author", "author_jurisdiction", "resolved_by"
+                "chapter__handbook", "author", "author_jurisdiction", "resolved_by", "suggestion"
             )
         }
         if missing
@@ -267,13 +304,21 @@ def chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def chapter_page(
-    request: AuthedRequest, chap: Chapter, *, form: ThreadForm | None = None, status: int = 200
+    request: AuthedRequest,
+    chap: Chapter,
+    *,
+    form: ThreadForm | None = None,
+    suggestion_form: SuggestionForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     html = chap.rendered()
     outline = chap.outline()
     can_comment = commenting_allowed(chap, request.user)
     if form is None and can_comment:
         form = ThreadForm(chapter=chap, outline=outline)
+    can_suggest = can_comment and request.user.has_perm("comments.add_suggestion")
+    if suggestion_form is None and can_suggest:
+        suggestion_form = SuggestionForm(chapter=chap, outline=outline, auto_id="sg_%s")
     return render(
         request,
         "comments/chapter.html",
@@ -284,7 +329,10 @@ def chapter_page(
             "outline": outline,
             "can_edit": request.user.has_perm("chapters.change_chapter"),
             "form": form,
+            "suggestion_form": suggestion_form,
             "can_comment": can_comment,
+            "can_suggest": can_suggest,
+            "can_decide": can_decide(request.user),
             **thread_context(request, chap),
         },
         status=status,
@@ -576,3 +624,207 @@ def person(request: AuthedRequest, user: User) -> dict[str, str]:
         "type": "Person",
         "name": user.name,
     }
+
+
+# --- Suggested edits
+
+
+def get_suggestion(request: AuthedRequest, pk: int) -> Suggestion:
+    """A suggestion whose thread the user may see (404 otherwise)."""
+    return get_object_or_404(
+        Suggestion.objects.filter(
+            thread__in=Thread.objects.visible_to(request.user)
+        ).select_related("thread__chapter__handbook", "thread__author__jurisdiction"),
+        pk=pk,
+    )
+
+
+def require_decider(request: AuthedRequest) -> None:
+    if not can_decide(request.user):
+        raise PermissionDenied
+
+
+@require_POST
+def new_suggestion(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    chap = get_chapter(request, slug, pk)
+    if not commenting_allowed(chap, request.user) or not request.user.has_perm(
+        "comments.add_suggestion"
+    ):
+        raise PermissionDenied
+    form = SuggestionForm(request.POST, chapter=chap, outline=chap.outline(), auto_id="sg_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            anchor = locate_selection(
+                chap,
+                version=data["version"],
+                exact=data["exact"],
+                prefix=data["prefix"],
+                suffix=data["suffix"],
+                start=data["start"],
+                end=data["end"],
+            )
+            where = sourcemap.source_range(
+                chap.body,
+                exact=anchor.quote.exact,
+                prefix=anchor.quote.prefix,
+                suffix=anchor.quote.suffix,
+                start=anchor.start,
+            )
+            suggestion = propose(
+                chap,
+                by=request.user,
+                anchor=anchor,
+                source_start=where.start,
+                source_end=where.end,
+                whole_block=where.whole_block,
+                replacement=data["replacement"],
+                rationale=data["body"],
+                visibility=data["visibility"],
+                mention_candidates=participants(chap),
+            )
+        except (anchoring.AnchorError, sourcemap.SourceMapError) as error:
+            form.add_error("exact", str(error))
+        except NotAllowed as error:
+            form.add_error("replacement", str(error))
+        else:
+            messages.success(request, _("Suggestion added."))
+            return back_to_thread(suggestion.thread)
+    return chapter_page(request, chap, suggestion_form=form, status=400)
+
+
+@require_POST
+def accept_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
+    suggestion = get_suggestion(request, pk)
+    require_decider(request)
+    try:
+        accept(suggestion, by=request.user)
+    except Conflict:
+        messages.error(
+            request,
+            _("The text this suggestion replaces has changed: resolve the conflict below."),
+        )
+        return redirect("comments:decide_suggestion", suggestion.pk)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Suggestion accepted."))
+    return back_to_thread(suggestion.thread)
+
+
+def decide_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Modify, then accept; a conflicted suggestion is worded again against the current text."""
+    suggestion = get_suggestion(request, pk)
+    require_decider(request)
+    chapter = Chapter.objects.get(pk=suggestion.thread.chapter_id)
+    merged = suggestion.merge(chapter)
+    conflicted = merged.outcome == merging.Outcome.CONFLICT
+    form = DecisionForm(request.POST or None, initial={"replacement": suggestion.replacement})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if conflicted:
+                if suggestion.status != SuggestionStatus.CONFLICTED:
+                    accept(suggestion, by=request.user)  # marks it conflicted, raises
+                resolve_conflict(
+                    suggestion,
+                    by=request.user,
+                    replacement=data["replacement"],
+                    reason=data["reason"],
+                )
+            else:
+                accept(
+                    suggestion,
+                    by=request.user,
+                    replacement=data["replacement"],
+                    reason=data["reason"],
+                )
+        except Conflict:
+            suggestion.refresh_from_db()
+            return redirect("comments:decide_suggestion", suggestion.pk)
+        except NotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Suggestion accepted."))
+            return back_to_thread(suggestion.thread)
+    return render(
+        request,
+        "comments/decide.html",
+        {
+            "suggestion": suggestion,
+            "thread": suggestion.thread,
+            "chapter": chapter,
+            "form": form,
+            "conflicted": conflicted,
+            "merged": merged,
+            "diff": diff_html(suggestion.original, suggestion.replacement),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def reject_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
+    suggestion = get_suggestion(request, pk)
+    require_decider(request)
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reject(suggestion, by=request.user, reason=form.cleaned_data["reason"])
+        except NotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Suggestion rejected."))
+            return back_to_thread(suggestion.thread)
+    return render(
+        request,
+        "comments/form_page.html",
+        {
+            "form": form,
+            "thread": suggestion.thread,
+            "title": _("Reject suggestion #%(n)s") % {"n": suggestion.pk},
+            "action": request.path,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def withdraw_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
+    suggestion = get_suggestion(request, pk)
+    if suggestion.thread.author_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        withdraw(suggestion, by=request.user)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+    return back_to_thread(suggestion.thread)
+
+
+@require_POST
+def bulk_decide(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """Accept or reject the chapter's open suggestions (of one jurisdiction), in document order."""
+    chap = get_chapter(request, slug, pk)
+    require_decider(request)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(str(message) for message in error))
+        return redirect(chap)
+    data = form.cleaned_data
+    chosen = Suggestion.objects.filter(
+        thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+        status=SuggestionStatus.OPEN,
+    ).select_related("thread__author__jurisdiction", "thread__chapter")
+    if data["jurisdiction"]:
+        chosen = chosen.filter(thread__author_jurisdiction_id=data["jurisdiction"])
+    report = decide_many(
+        list(chosen), by=request.user, action=data["action"], reason=data["reason"]
+    )
+    messages.info(request, _("%(n)d suggestions decided.") % {"n": len(report.decided)})
+    if report.stopped_at is not None:
+        messages.error(
+            request,
+            _("Stopped at suggestion #%(n)s: %(error)s")
+            % {"n": report.stopped_at.pk, "error": report.error},
+        )
+    return redirect(chap)

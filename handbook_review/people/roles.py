@@ -16,6 +16,7 @@ COUNTERPART = [
     "chapters.view_chapter",
     "comments.add_thread",
     "comments.add_comment",
+    "comments.add_suggestion",
 ]
 EDITOR = [
     *COUNTERPART,
@@ -26,6 +27,7 @@ EDITOR = [
     "chapters.upload_image",
     "comments.view_all_threads",
     "comments.moderate_thread",
+    "comments.decide_suggestion",
 ]
 ADMINISTRATOR = [
     *EDITOR,

@@ -65,11 +65,20 @@
   // --- Selection to form
 
   const field = (name) => form && form.elements.namedItem(name);
+  // The comment form and the suggestion form both take the selection.
+  const forms = [form, document.getElementById("new-suggestion")].filter(Boolean);
+  const replacement = document.getElementById("sg_replacement");
 
   function setSelector(values) {
-    for (const [name, value] of Object.entries(values)) {
-      const input = field(name);
-      if (input) input.value = value;
+    for (const each of forms) {
+      for (const [name, value] of Object.entries(values)) {
+        const input = each.elements.namedItem(name);
+        if (input) input.value = value;
+      }
+    }
+    // Start the proposed wording from the selected words, unless the user has typed some.
+    if (replacement && values.exact !== undefined && replacement.dataset.typed !== "1") {
+      replacement.value = values.exact;
     }
   }
 
@@ -109,10 +118,19 @@
     body.addEventListener("mouseup", captureSelection);
     body.addEventListener("keyup", captureSelection);
     // A quote typed by hand has no position: the server then searches for it.
-    const exactInput = field("exact");
-    if (exactInput) {
+    for (const each of forms) {
+      const exactInput = each.elements.namedItem("exact");
+      if (!exactInput) continue;
       exactInput.addEventListener("input", () => {
+        for (const other of forms) {
+          if (other !== each) other.elements.namedItem("exact").value = exactInput.value;
+        }
         setSelector({ prefix: "", suffix: "", start: "", end: "" });
+      });
+    }
+    if (replacement) {
+      replacement.addEventListener("input", () => {
+        replacement.dataset.typed = "1";
       });
     }
   }

@@ -184,3 +184,10 @@ def test_reorder_swaps_neighbours(handbook, editor, direction):
 def test_reorder_with_bad_direction_is_400(chapter, editor):
     url = reverse("chapters:move_chapter", args=[chapter.handbook.slug, chapter.pk])
     assert client_for(editor).post(url, {"direction": "sideways"}).status_code == 400
+
+
+def test_a_long_reason_is_kept_whole(chapter, editor):
+    reason = "Workshop outcome: " + "x" * 280  # the form allows 300 characters
+    response = post_edit(client_for(editor), chapter, "New text.", base_version=1, reason=reason)
+    assert response.status_code == 302
+    assert chapter.history.get(version=2).history_change_reason == reason
