@@ -24,13 +24,20 @@ The rules, for a change C that `current` made to `base` (one non-"equal" diff op
   point, or a change ending or starting there (the characters around the point changed).
 - Ambiguous diffs. Where text repeats, a diff can place the same change in several positions
   (deleting the first or the second "b " of "a b b c" gives the same text). Every position is
-  considered: a change that could be inside the range, or could be on either side of it,
-  conflicts. The merge never depends on which of several equally good alignments the diff chose.
+  considered: a change that could alter the range, or could stand on either side of it (the
+  result would depend on which), conflicts. Spaces are interchangeable, though: a change of
+  words is compared with the range's words without the spaces at its edges, so deleting
+  "kas " or " kas" next to a range "kar " is the same and does not conflict. A change of
+  spaces only is compared with the whole range.
+- Realignment. opcodes() aligns lines first and lets no match run through a space, so it may
+  keep the wrong blank line or dash and report the words around it as rewritten. Changes that
+  only spaces and symbols separate are diffed again token by token (difflib, no junk) before
+  the rules apply; otherwise those words would conflict for no reason.
 - Identical changes. When current already holds, around the range, exactly what the edit would
   produce from the base (the same suggestion accepted twice, or the editor's same edit by hand),
   the outcome is ALREADY_APPLIED and the text is current, unchanged. This is checked first, on
-  the range widened by every change that overlaps or touches it, so a suggestion that adds a
-  word at a boundary is not added a second time.
+  the range widened by every change that overlaps or touches it (then also by changes only
+  spaces away), so a suggestion that adds a word at a boundary is not added a second time.
 - Edges. Start and end of text are ordinary boundaries (a change at 0 touching an insertion at
   0 conflicts; an edit at the end merges with changes elsewhere). An empty base accepts only an
   insertion at 0, which merges into an empty current and conflicts with any non-empty current

@@ -308,6 +308,10 @@ CASES = [
     pytest.param("a b b c", "a b c", 6, 7, "X", APPLIED, "a b X", id="repeated-words-elsewhere"),
     pytest.param("a b b c", "a b c", 2, 4, "", ALREADY, "a b c", id="deleted-twice"),
     pytest.param("a b", "a b b", 2, 3, "B", CONFLICT, None, id="which-b-was-inserted"),
+    pytest.param(
+        "kar kas, kaz lor, ", "kar kas, ", 4, 9, "", CONFLICT, None, id="which-comma-was-deleted"
+    ),
+    pytest.param("kar kas kaz ", "kar kaz ", 0, 4, "", APPLIED, "kaz ", id="which-space-is-same"),
     pytest.param("a b c", "a b b c", 2, 3, "b b", ALREADY, "a b b c", id="same-word-doubled"),
 ]
 
@@ -632,6 +636,8 @@ def test_overlapping_suggestions_are_never_applied_on_top(
 
 
 def test_splitting_a_paragraph_does_not_block_the_rest_of_it() -> None:
+    # opcodes() alone matches the new blank line with the old one and reports "kas kaz lor"
+    # as rewritten; the merge diffs such regions again, token by token.
     base = "kar kas kaz lor.\n\nlos "
     current = "KAR.\n\nkas kaz los "  # "kar " split off as a paragraph, "lor.\n\n" deleted
 
