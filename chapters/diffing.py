@@ -38,7 +38,7 @@ def opcodes(old: str, new: str) -> list[Opcode]:
     """
     ops: list[Opcode] = []
     head, old_end, new_end = _unchanged_edges(old, new)
-    _append(ops, "equal", 0, head, 0, head)
+    append_opcode(ops, "equal", 0, head, 0, head)
     old_lines, new_lines = _lines(old[head:old_end]), _lines(new[head:new_end])
     old_at = [head + at for at in _offsets(old_lines)]
     new_at = [head + at for at in _offsets(new_lines)]
@@ -49,13 +49,13 @@ def opcodes(old: str, new: str) -> list[Opcode]:
     for tag, i1, i2, j1, j2 in _sequence_opcodes(old_keys, new_keys):
         a1, a2, b1, b2 = old_at[i1], old_at[i2], new_at[j1], new_at[j2]
         if tag == "equal" and a2 - a1 != b2 - b1:
-            _append(ops, tag, a1, old_at[i2 - 1], b1, new_at[j2 - 1])
+            append_opcode(ops, tag, a1, old_at[i2 - 1], b1, new_at[j2 - 1])
             _diff_tokens(old, new, old_at[i2 - 1], a2, new_at[j2 - 1], b2, ops)
         elif tag == "replace":
             _diff_tokens(old, new, a1, a2, b1, b2, ops)
         else:
-            _append(ops, tag, a1, a2, b1, b2)
-    _append(ops, "equal", old_end, len(old), new_end, len(new))
+            append_opcode(ops, tag, a1, a2, b1, b2)
+    append_opcode(ops, "equal", old_end, len(old), new_end, len(new))
     return ops
 
 
@@ -63,7 +63,7 @@ def _diff_tokens(old: str, new: str, a1: int, a2: int, b1: int, b2: int, ops: li
     old_tokens, new_tokens = tokenize(old[a1:a2]), tokenize(new[b1:b2])
     old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
     for tag, i1, i2, j1, j2 in _sequence_opcodes(old_tokens, new_tokens):
-        _append(ops, tag, a1 + old_at[i1], a1 + old_at[i2], b1 + new_at[j1], b1 + new_at[j2])
+        append_opcode(ops, tag, a1 + old_at[i1], a1 + old_at[i2], b1 + new_at[j1], b1 + new_at[j2])
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,8 @@ def _offsets(parts: list[str]) -> list[int]:
     return [0, *accumulate(map(len, parts))]
 
 
-def _append(ops: list[Opcode], tag: Tag, i1: int, i2: int, j1: int, j2: int) -> None:
+def append_opcode(ops: list[Opcode], tag: Tag, i1: int, i2: int, j1: int, j2: int) -> None:
+    """Append an operation, merging it with the last one of its family (equal or a change)."""
     if i1 == i2 and j1 == j2:
         return
     if ops and (ops[-1][0] == "equal") == (tag == "equal"):

@@ -2,6 +2,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from chapters.models import Chapter
 from chapters.rendering import Heading
@@ -25,16 +26,27 @@ class CommentBodyField(forms.CharField):
         )
 
 
+def verbatim_text(
+    label: StrOrPromise, *, rows: int, help_text: StrOrPromise = ""
+) -> forms.CharField:
+    """Optional text kept exactly as typed (quotes and Markdown replacements: spaces count)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        max_length=COMMENT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
 class ThreadForm(forms.Form):
     """A new thread on a selection (filled by the page's script) or on a quote or section typed
     by hand, which works without JavaScript and from the keyboard."""
 
-    exact = forms.CharField(
-        label=_("Text you comment on"),
-        required=False,
-        strip=False,
-        max_length=COMMENT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    exact = verbatim_text(
+        _("Text you comment on"),
+        rows=2,
         help_text=_("Select words in the chapter, or type or paste them here exactly."),
     )
     section = forms.ChoiceField(label=_("…or a whole section"), required=False)
@@ -57,8 +69,6 @@ class ThreadForm(forms.Form):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("version", chapter.version)
         super().__init__(*args, **kwargs)
-        self.chapter = chapter
-        self.outline = outline
         section = cast(forms.ChoiceField, self.fields["section"])
         section.choices = [("", _("— none —"))] + [
             (h.id, f"{h.number} {h.text}".strip()) for h in outline
@@ -95,12 +105,9 @@ class HideForm(forms.Form):
 class SuggestionForm(ThreadForm):
     """A proposed replacement for the selected words (empty: delete them)."""
 
-    replacement = forms.CharField(
-        label=_("Replace with"),
-        required=False,
-        strip=False,
-        max_length=COMMENT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    replacement = verbatim_text(
+        _("Replace with"),
+        rows=3,
         help_text=_("Markdown. Leave empty to propose deleting the selected words."),
     )
 
@@ -108,8 +115,7 @@ class SuggestionForm(ThreadForm):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("Why")
         self.fields["body"].help_text = _("The reason for the change, for the editors.")
-        # A rewrite of a whole section is proposed from the section's own page; here the
-        # suggestion is always on selected words.
+        # A suggestion is always on selected words (whole-section rewrites are not offered yet).
         del self.fields["section"]
 
     def clean(self) -> dict[str, Any]:
@@ -120,13 +126,7 @@ class SuggestionForm(ThreadForm):
 
 
 class DecisionForm(forms.Form):
-    replacement = forms.CharField(
-        label=_("Wording to apply"),
-        required=False,
-        strip=False,
-        max_length=COMMENT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    replacement = verbatim_text(_("Wording to apply"), rows=4)
     reason = forms.CharField(
         label=_("Reason"),
         required=False,

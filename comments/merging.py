@@ -55,7 +55,7 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 from itertools import accumulate
 
-from chapters.diffing import Opcode, opcodes, tokenize
+from chapters.diffing import Opcode, append_opcode, opcodes, tokenize
 
 # Above this many token pairs, a region is left as opcodes() aligned it.
 _MAX_REALIGN = 40_000
@@ -342,14 +342,7 @@ def _normalised(ops: list[Opcode]) -> list[Opcode]:
     # Adjacent operations of one family become one, so that "equal" alternates with a change.
     result: list[Opcode] = []
     for op in ops:
-        tag, i1, i2, j1, j2 = op
-        if i1 == i2 and j1 == j2:
-            continue
-        if result and (result[-1][0] == "equal") == (tag == "equal"):
-            _, i1, _, j1, _ = result.pop()
-            if tag != "equal":
-                tag = "replace" if i1 < i2 and j1 < j2 else "delete" if i1 < i2 else "insert"
-        result.append((tag, i1, i2, j1, j2))
+        append_opcode(result, *op)
     return result
 
 

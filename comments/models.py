@@ -507,7 +507,7 @@ def locate_selection(
 def locate_section(chapter: Chapter, heading_id: str) -> anchoring.Anchor:
     """The anchor of a whole-section comment: the section's heading in the current text."""
     html = chapter.rendered()
-    heading = next((h for h in rendering.outline(html) if h.id == heading_id), None)
+    heading = next((h for h in chapter.outline() if h.id == heading_id), None)
     tag = re.search(rf'<h[1-6][^>]*\bid="{re.escape(heading_id)}"', html)
     if heading is None or tag is None or not heading.text.strip():
         raise anchoring.AnchorError(_("There is no such section in this chapter."))
@@ -692,30 +692,45 @@ def accept(
         text = fresh.replacement if replacement is None else replacement
         result = fresh.merge(chapter, text)
         if result.outcome != merging.Outcome.CONFLICT:
-            return apply_accepted(chapter, fresh, text=text, result=result, by=by, reason=reason)
+            return record_acceptance(
+                chapter,
+                fresh,
+                # Already applied: the text stays as it is.
+                body=result.text if result.text is not None else chapter.body,
+                applied_text=text,
+                kind=Decision.Kind.ACCEPTED
+                if text == fresh.replacement
+                else Decision.Kind.MODIFIED,
+                by=by,
+                reason=reason,
+            )
         mark_conflicted(fresh)
     raise Conflict(fresh, result)
 
 
-def apply_accepted(
+def record_acceptance(
     chapter: Chapter,
     suggestion: Suggestion,
     *,
-    text: str,
-    result: merging.MergeResult,
+    body: str,
+    applied_text: str,
+    kind: str,
     by: User,
     reason: str,
+    how: str = "",
 ) -> Decision:
+    """Write an accepted suggestion: the new version (if the text changes), its status, the
+    closed thread, the decision, and the re-check of the other open suggestions."""
     proposer = suggestion.proposer
-    if result.outcome == merging.Outcome.APPLIED and result.text != chapter.body:
+    if body != chapter.body:
         chapter.revise(
-            body=result.text or "",
+            body=body,
             by=by,
             base_version=chapter.version,
             credited_to=proposer,
             reason=(
                 f"Accepted suggestion #{suggestion.pk} by {proposer.name} "
-                f"({proposer.jurisdiction}, {proposer.get_agency_display()})"
+                f"({proposer.jurisdiction}, {proposer.get_agency_display()}){how}"
             ),
         )
     suggestion.status = SuggestionStatus.ACCEPTED
@@ -724,10 +739,10 @@ def apply_accepted(
     close_thread(suggestion.thread, by=by)
     decision = Decision.objects.create(
         suggestion=suggestion,
-        kind=Decision.Kind.ACCEPTED if text == suggestion.replacement else Decision.Kind.MODIFIED,
+        kind=kind,
         by=by,
         reason=reason,
-        applied_text=text,
+        applied_text=applied_text,
         version=chapter.version,
     )
     recheck_open_suggestions(chapter, exclude=suggestion.pk)
@@ -810,34 +825,16 @@ def resolve_conflict(
     result = fresh.merge(chapter)
     if result.start is None or result.end is None:
         raise NotAllowed(_("The suggestion's place in the current text cannot be found."))
-    body = chapter.body[: result.start] + replacement + chapter.body[result.end :]
-    proposer = fresh.proposer
-    if body != chapter.body:
-        chapter.revise(
-            body=body,
-            by=by,
-            base_version=chapter.version,
-            credited_to=proposer,
-            reason=(
-                f"Accepted suggestion #{fresh.pk} by {proposer.name} "
-                f"({proposer.jurisdiction}, {proposer.get_agency_display()}), "
-                "resolved against the current text"
-            ),
-        )
-    fresh.status = SuggestionStatus.ACCEPTED
-    fresh.applied_version = chapter.version
-    fresh.save(update_fields=["status", "applied_version"])
-    close_thread(fresh.thread, by=by)
-    decision = Decision.objects.create(
-        suggestion=fresh,
+    return record_acceptance(
+        chapter,
+        fresh,
+        body=chapter.body[: result.start] + replacement + chapter.body[result.end :],
+        applied_text=replacement,
         kind=Decision.Kind.MODIFIED,
         by=by,
         reason=reason,
-        applied_text=replacement,
-        version=chapter.version,
+        how=", resolved against the current text",
     )
-    recheck_open_suggestions(chapter, exclude=fresh.pk)
-    return decision
 
 
 @dataclass
