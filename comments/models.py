@@ -377,20 +377,44 @@ def reanchor_threads(
                 outcome=result.outcome.value,
             )
         )
-    # One parameterised UPDATE per thread, sent as a batch: Django's bulk_update builds a CASE
-    # expression per field and row in Python, which cost four times the re-anchoring itself.
-    table = connection.ops.quote_name(Thread._meta.db_table)
-    columns = ", ".join(
-        f"{connection.ops.quote_name(name)} = %s"
-        for name in ("anchored_version", "start", "end", "current_exact")
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {columns} WHERE id = %s",  # noqa: S608 (names are ours)
-            [(t.anchored_version, t.start, t.end, t.current_exact, t.pk) for t in threads],
-        )
-    Anchor.objects.bulk_create(rows, batch_size=500)
+    store_positions(threads)
+    Anchor.objects.bulk_create(rows, batch_size=BATCH)
     return results
+
+
+BATCH = 500
+
+
+def store_positions(threads: list[Thread]) -> None:
+    """Write the threads' new positions in as few statements as the database allows.
+
+    Django's bulk_update builds a CASE expression per field and row in Python, which cost four
+    times the re-anchoring itself. PostgreSQL takes all rows in one UPDATE ... FROM (VALUES);
+    SQLite, in process, runs one small UPDATE per thread about as fast.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Thread._meta.db_table)
+    rows = [(t.pk, t.anchored_version, t.start, t.end, t.current_exact) for t in threads]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            columns = ", ".join(
+                f"{quote(name)} = %s"
+                for name in ("anchored_version", "start", "end", "current_exact")
+            )
+            cursor.executemany(
+                f"UPDATE {table} SET {columns} WHERE id = %s",  # noqa: S608 (names are ours)
+                [(*row[1:], row[0]) for row in rows],
+            )
+            return
+        for first in range(0, len(rows), BATCH):
+            batch = rows[first : first + BATCH]
+            values = ", ".join(["(%s, %s, %s::integer, %s::integer, %s)"] * len(batch))
+            cursor.execute(
+                f"UPDATE {table} AS t SET anchored_version = v.av, start = v.s, "  # noqa: S608
+                f'"end" = v.e, current_exact = v.ce FROM (VALUES {values}) '
+                "AS v(id, av, s, e, ce) WHERE t.id = v.id",
+                [value for row in batch for value in row],
+            )
 
 
 @transaction.atomic
