@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "simple_history",
     "markdownx",
     "django_htmx",
+    "django_tasks_db",
     "handbook_review.people",
     "chapters",
     "comments",
@@ -163,6 +164,13 @@ STORAGES = {
         )
     },
 }
+
+# Background tasks (Django 6.1 django.tasks): a database queue that `manage.py db_worker` drains.
+# TASKS_IMMEDIATE=1 runs each task at once in the request instead (tests, a laptop demo).
+if env_bool("TASKS_IMMEDIATE", False):
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # E-mail (Django 6.1 mailers): console by default; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):

@@ -24,6 +24,8 @@ def _plain_http_and_fresh_cache(settings):
     }
     # Hashing a password properly takes a third of a second; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background tasks (notifications, exports) run at once, inside the test.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     cache.clear()
 
 
