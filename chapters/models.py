@@ -3,18 +3,20 @@ records a django-simple-history version (who, why, on whose behalf) and announce
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from chapters import rendering
+from chapters import clock, rendering
 from chapters.signals import chapter_revised
 
 if TYPE_CHECKING:
@@ -70,6 +72,12 @@ class Handbook(models.Model):
         blank=True,
         default="LIMITED DISTRIBUTION",
         help_text=_("Printed on the cover and pages of exports."),
+    )
+    organisations = models.CharField(
+        _("issuing organisations"),
+        max_length=300,
+        blank=True,
+        help_text=_('As printed on the cover of editions, e.g. "FRONTEX, SEESAC".'),
     )
     jurisdictions = models.ManyToManyField(
         "people.Jurisdiction",
@@ -299,3 +307,339 @@ def plain_text(chapter_id: int, version: int, number: int, body: str) -> str:
         text = rendering.plain_text(rendered_html(chapter_id, version, number, body))
         cache.set(key, text, timeout=60 * 60 * 24 * 30)
     return text
+
+
+# --- Review rounds, workflow, sign-off
+
+
+class RoundState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class RoundQuerySet(models.QuerySet["Round"]):
+    def visible_to(self, user: User) -> RoundQuerySet:
+        """Editors see every round; counterparts the rounds their jurisdiction is invited to."""
+        rounds = self.filter(handbook__in=Handbook.objects.visible_to(user))
+        if can_see_drafts(user):
+            return rounds
+        return rounds.filter(jurisdictions=user.jurisdiction_id)
+
+    def open_at(self, when: datetime) -> RoundQuerySet:
+        return self.filter(opens_at__lte=when, closes_at__gt=when)
+
+
+class Round(models.Model):
+    """A period in which invited jurisdictions review some chapters of a handbook."""
+
+    handbook = models.ForeignKey(
+        Handbook, verbose_name=_("handbook"), on_delete=models.CASCADE, related_name="rounds"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    chapters = models.ManyToManyField(Chapter, verbose_name=_("chapters"), related_name="rounds")
+    jurisdictions = models.ManyToManyField(
+        "people.Jurisdiction", verbose_name=_("invited jurisdictions"), related_name="rounds"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=clock.now)
+    # When notifications went out, so each goes out once (opened, 48 hours left, closed).
+    announced_open_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    announced_closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["handbook", "-opens_at"]
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="round_closes_after_it_opens",
+                violation_error_message=_("A round must close after it opens."),
+            ),
+        ]
+        permissions: ClassVar = [
+            ("manage_round", _("Can open, extend and close review rounds")),
+            ("sign_off_round", _("Can sign off a chapter for their jurisdiction")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def state(self, at: datetime | None = None) -> RoundState:
+        at = at or clock.now()
+        if at < self.opens_at:
+            return RoundState.SCHEDULED
+        if at < self.closes_at:
+            return RoundState.OPEN
+        return RoundState.CLOSED
+
+    def is_open(self, at: datetime | None = None) -> bool:
+        return self.state(at) == RoundState.OPEN
+
+
+class RoundChange(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    EXTENDED = "extended", _("Extended")
+    CLOSED = "closed", _("Closed early")
+    CHANGED = "changed", _("Changed")
+
+
+class RoundEvent(models.Model):
+    """One recorded change of a round: who, when, what the dates became, why."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=RoundChange.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=clock.now)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.get_kind_display()}"
+
+
+class Transition(models.Model):
+    """One step of a chapter through the workflow (draft → in review → consolidation → approved)."""
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="transitions")
+    source = models.CharField(_("from"), max_length=20, choices=Status.choices)
+    target = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=clock.now)
+    note = models.TextField(_("note"), blank=True)
+    # An editor moved the chapter on although a guard said no (e.g. open suggestions).
+    override = models.BooleanField(default=False)
+
+    class Meta:
+        ordering: ClassVar = ["at", "pk"]
+        permissions: ClassVar = [
+            ("transition_chapter", _("Can move chapters through the workflow")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chapter}: {self.get_source_display()} → {self.get_target_display()}"
+
+
+class Verdict(models.TextChoices):
+    WITH_COMMENTS = "with_comments", _("Reviewed, with comments")
+    NO_COMMENTS = "no_comments", _("Reviewed, no comments")
+
+
+class SignOff(models.Model):
+    """A jurisdiction's statement that it has reviewed a chapter in a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sign_offs")
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="sign_offs")
+    jurisdiction = models.ForeignKey(
+        "people.Jurisdiction", on_delete=models.PROTECT, related_name="sign_offs"
+    )
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=clock.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering: ClassVar = ["at", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["round", "chapter", "jurisdiction"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_standing_sign_off_per_jurisdiction",
+                violation_error_message=_("Your jurisdiction has already signed off this chapter."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chapter} — {self.jurisdiction}: {self.get_verdict_display()}"
+
+
+# --- Published editions
+
+
+class EditionImmutable(Exception):
+    """A published edition is a record: nothing may change or remove it."""
+
+
+class ImmutableQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise EditionImmutable("A published edition cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise EditionImmutable("A published edition cannot be deleted.")
+
+
+class Immutable(models.Model):
+    """Rows written once. The database refuses UPDATE and DELETE too (see migration 0003)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise EditionImmutable("A published edition cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise EditionImmutable("A published edition cannot be deleted.")
+
+
+class EditionQuerySet(ImmutableQuerySet):
+    def visible_to(self, user: User) -> EditionQuerySet:
+        return self.filter(handbook__in=Handbook.objects.visible_to(user))
+
+
+class Edition(Immutable):
+    """An immutable snapshot of the exact chapter versions of a handbook, published once."""
+
+    handbook = models.ForeignKey(
+        Handbook, verbose_name=_("handbook"), on_delete=models.PROTECT, related_name="editions"
+    )
+    label = models.CharField(
+        _("version label"),
+        max_length=20,
+        validators=[
+            RegexValidator(
+                r"^[0-9]+(\.[0-9]+){1,2}$", _("Use a version number such as 1.0 or 1.1.")
+            )
+        ],
+    )
+    date = models.DateField(_("date"))
+    release_notes = models.TextField(_("release notes"), blank=True)
+    # What the cover says, as it was when published.
+    title = models.CharField(_("title"), max_length=300)
+    organisations = models.CharField(_("issuing organisations"), max_length=300, blank=True)
+    distribution_marking = models.CharField(_("distribution marking"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    previous = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(default=clock.now)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["handbook", "-published_at"]
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["handbook", "label"],
+                name="edition_label_unique_in_handbook",
+                violation_error_message=_("This handbook already has an edition with this label."),
+            ),
+        ]
+        permissions: ClassVar = [
+            ("publish_edition", _("Can publish an edition")),
+            ("export_handbook", _("Can export editions and drafts")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("chapters:edition", args=[self.handbook.slug, self.label])
+
+
+class EditionChapter(Immutable):
+    """One chapter of an edition: its number, title and text exactly as published."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="chapters")
+    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    body = models.TextField()
+    version = models.PositiveIntegerField()
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["edition", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["edition", "number"], name="edition_chapter_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def rendered(self) -> str:
+        return rendered_html(self.chapter_id, self.version, self.number, self.body)
+
+
+# --- Exports
+
+
+class ExportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word (DOCX)"
+    EPUB = "epub", "EPUB 3"
+    HTML = "html", _("Single-file HTML")
+    MARKDOWN = "md", _("Markdown bundle (zip)")
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """A file made from an edition (once, then served) or from the current draft (watermarked)."""
+
+    handbook = models.ForeignKey(Handbook, on_delete=models.CASCADE, related_name="exports")
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, null=True, blank=True, related_name="exports"
+    )
+    format = models.CharField(_("format"), max_length=10, choices=ExportFormat.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    # Draft exports: the chapter versions they were made from ({chapter id: version}).
+    versions = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["edition", "format"],
+                condition=Q(edition__isnull=False),
+                name="one_export_per_edition_and_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        made_from = self.edition.label if self.edition_id else "draft"  # type: ignore[union-attr]
+        return f"{self.handbook} {made_from} ({self.get_format_display()})"

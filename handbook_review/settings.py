@@ -6,6 +6,7 @@ safe: DEBUG is off unless asked for, and with DEBUG off cookies are secure and H
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -167,6 +168,7 @@ STORAGES = {
 
 # Background tasks (Django 6.1 django.tasks): a database queue that `manage.py db_worker` drains.
 # TASKS_IMMEDIATE=1 runs each task at once in the request instead (tests, a laptop demo).
+TASKS: dict[str, dict[str, Any]]
 if env_bool("TASKS_IMMEDIATE", False):
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:

@@ -18,6 +18,8 @@ COUNTERPART = [
     "comments.add_comment",
     "comments.add_suggestion",
 ]
+# Only counterparts sign off: a sign-off speaks for their jurisdiction.
+SIGN_OFF = ["chapters.sign_off_round"]
 EDITOR = [
     *COUNTERPART,
     "chapters.view_draft_chapter",
@@ -28,6 +30,10 @@ EDITOR = [
     "comments.view_all_threads",
     "comments.moderate_thread",
     "comments.decide_suggestion",
+    "chapters.manage_round",
+    "chapters.transition_chapter",
+    "chapters.publish_edition",
+    "chapters.export_handbook",
 ]
 ADMINISTRATOR = [
     *EDITOR,
@@ -40,7 +46,7 @@ ADMINISTRATOR = [
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.COUNTERPART: COUNTERPART,
+    Role.COUNTERPART: COUNTERPART + SIGN_OFF,
     Role.EDITOR: EDITOR,
     Role.ADMINISTRATOR: ADMINISTRATOR,
 }
