@@ -4,7 +4,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from chapters.models import Chapter, Handbook
+from chapters.models import (
+    Chapter,
+    Edition,
+    EditionChapter,
+    Handbook,
+    Round,
+    RoundEvent,
+    SignOff,
+    Transition,
+)
 
 
 @admin.register(Handbook)
@@ -28,3 +37,73 @@ class ChapterAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class EditionChapterInline(admin.TabularInline[EditionChapter, Edition]):
+    model = EditionChapter
+    fields = ("number", "title", "version")
+    readonly_fields = ("number", "title", "version")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin[Edition]):
+    """View only: a published edition is a record that nothing may change or delete."""
+
+    list_display = ("title", "label", "date", "published_by", "published_at")
+    list_filter = ("handbook",)
+    inlines = (EditionChapterInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- Review records: changed only through chapters.review, so they read the same everywhere.
+
+
+class ReadOnly:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RoundEventInline(ReadOnly, admin.TabularInline[RoundEvent, Round]):
+    model = RoundEvent
+    extra = 0
+    fields = ("at", "kind", "by", "opens_at", "closes_at", "note")
+    readonly_fields = fields
+
+
+@admin.register(Round)
+class RoundAdmin(ReadOnly, admin.ModelAdmin[Round]):
+    list_display = ("name", "handbook", "opens_at", "closes_at", "created_by")
+    list_filter = ("handbook",)
+    search_fields = ("name",)
+    inlines = (RoundEventInline,)
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnly, admin.ModelAdmin[Transition]):
+    list_display = ("chapter", "source", "target", "by", "at", "override")
+    list_filter = ("target", "override")
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnly, admin.ModelAdmin[SignOff]):
+    list_display = ("chapter", "round", "jurisdiction", "verdict", "by", "at", "withdrawn_at")
+    list_filter = ("round", "jurisdiction", "verdict")

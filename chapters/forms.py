@@ -6,7 +6,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from markdownx.fields import MarkdownxFormField
 
-from chapters.models import Chapter, normalise_newlines
+from chapters.models import Chapter, ExportFormat, Handbook, Status, normalise_newlines
+from handbook_review.people.models import Jurisdiction
 
 
 def clean_body(body: str) -> str:
@@ -77,3 +78,102 @@ class ChapterEditForm(forms.Form):
             initial={"title": chapter.title, "body": chapter.body, "base_version": chapter.version},
             **kwargs,
         )
+
+
+class PublishForm(forms.Form):
+    label = forms.CharField(
+        label=_("Version label"),
+        max_length=20,
+        help_text=_("For example 1.0 for the first edition, 1.1 for a revision."),
+        error_messages={"required": _("An edition needs a version label.")},
+    )
+    date = forms.DateField(
+        label=_("Date of the edition"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("An edition needs a date.")},
+    )
+    release_notes = forms.CharField(
+        label=_("Release notes"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), choices=ExportFormat.choices)
+
+
+# --- Review rounds and the workflow
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date-time picker; values are in the site's time zone (Django converts)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class RoundScopeForm(forms.Form):
+    """Name and scope of a round, with choices limited to the handbook's own."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("E.g. “Regional workshop, 23-24 November 2021”."),
+    )
+    chapters = forms.ModelMultipleChoiceField(
+        label=_("Chapters in scope"),
+        queryset=Chapter.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one chapter for the round.")},
+    )
+    jurisdictions = forms.ModelMultipleChoiceField(
+        label=_("Invited jurisdictions"),
+        queryset=Jurisdiction.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Invite at least one jurisdiction.")},
+    )
+
+    def __init__(self, *args: Any, handbook: Handbook, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        chapters = self.fields["chapters"]
+        jurisdictions = self.fields["jurisdictions"]
+        assert isinstance(chapters, forms.ModelMultipleChoiceField)  # noqa: S101 (narrowing)
+        assert isinstance(jurisdictions, forms.ModelMultipleChoiceField)  # noqa: S101
+        chapters.queryset = handbook.chapters.order_by("number")
+        jurisdictions.queryset = handbook.jurisdictions.order_by("code")
+
+
+class RoundForm(RoundScopeForm):
+    opens_at = forms.DateTimeField(label=_("Opens"), widget=LocalDateTimeInput())
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=LocalDateTimeInput())
+
+    field_order = ["name", "opens_at", "closes_at", "chapters", "jurisdictions"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The round must close after it opens."))
+        return data
+
+
+class RoundChangeForm(RoundScopeForm):
+    note = forms.CharField(label=_("Note (why)"), required=False, max_length=1000)
+
+
+class ExtendRoundForm(forms.Form):
+    closes_at = forms.DateTimeField(label=_("New closing time"), widget=LocalDateTimeInput())
+    note = forms.CharField(label=_("Note (why)"), required=False, max_length=1000)
+
+
+class CloseRoundForm(forms.Form):
+    note = forms.CharField(label=_("Note (why)"), required=False, max_length=1000)
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    override = forms.BooleanField(label=_("Override the objections above"), required=False)

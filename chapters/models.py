@@ -286,12 +286,22 @@ class Chapter(models.Model):
 
 
 def rendered_html(chapter_id: int, version: int, number: int, body: str) -> str:
-    """Sanitised HTML of one version, cached: a version's text never changes once recorded."""
+    """Sanitised HTML of one version, cached: a version's text never changes once recorded.
+
+    The Markdown blocks of the chapter's last rendered version are cached too (shared by every
+    worker), so that rendering a revision parses only the blocks it changed.
+    """
     key = f"chapter-html:{chapter_id}:{version}:{number}:{rendering.RENDERER_VERSION}"
     html = cache.get(key)
     if html is None:
-        html = rendering.render_markdown(body, number=number)
+        blocks_key = f"chapter-blocks:{chapter_id}:{rendering.RENDERER_VERSION}"
+        previous = cache.get(blocks_key)
+        html, blocks = rendering.render_reusing(
+            body, number=number, blocks=previous if isinstance(previous, dict) else {}
+        )
         cache.set(key, html, timeout=60 * 60 * 24 * 30)
+        if blocks is not None:
+            cache.set(blocks_key, blocks, timeout=60 * 60 * 24 * 30)
     return html
 
 

@@ -20,12 +20,16 @@ never reaches the output, so rendering stays deterministic.
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
+from itertools import accumulate
 from typing import Any
 
 import nh3
@@ -288,6 +292,26 @@ def _prepare_tokens(tokens: list[Token], *, number: int | None, nonce: str) -> N
     ``###`` -> N.1.1, ``####`` -> N.1.1.1; h5/h6 are unnumbered. A skipped level counts as 0, so
     a ``###`` before any ``##`` is N.0.1: no number is ever repeated or made up.
     """
+    headings, reserved = _prepare_blocks(tokens)
+    # mdit-py-plugins emits a back-link per counted reference even when the reference itself was
+    # dropped (it sat in a definition that a duplicate label replaced); keep only live ones.
+    tokens[:] = [
+        token
+        for token in tokens
+        if token.type != "footnote_anchor" or _footnote_ref_id(token) in reserved
+    ]
+    named = [(heading.tag, _inline_text(inline)) for heading, inline in headings]
+    for (heading, _), (ident, secnum) in zip(
+        headings, _heading_attributes(named, reserved, number=number, nonce=nonce), strict=True
+    ):
+        heading.attrSet("id", ident)
+        if secnum is not None:
+            heading.attrSet("data-secnum", secnum)
+
+
+def _prepare_blocks(tokens: list[Token]) -> tuple[list[tuple[Token, Token]], set[str]]:
+    # Everything in _prepare_tokens that depends on one block alone; returns the headings (open
+    # and inline token) and the footnote ids, which heading ids must not take.
     reserved: set[str] = set()
     headings: list[tuple[Token, Token]] = []
     for index, token in enumerate(tokens):
@@ -310,25 +334,32 @@ def _prepare_tokens(tokens: list[Token], *, number: int | None, nonce: str) -> N
             match = _ALIGNMENT_STYLE.search(str(style or ""))
             if match:
                 token.attrSet("class", f"align-{match[1]}")
+    return headings, reserved
 
-    # mdit-py-plugins emits a back-link per counted reference even when the reference itself was
-    # dropped (it sat in a definition that a duplicate label replaced); keep only live ones.
-    tokens[:] = [
-        token
-        for token in tokens
-        if token.type != "footnote_anchor" or _footnote_ref_id(token) in reserved
-    ]
+
+def _heading_attributes(
+    headings: Sequence[tuple[str, str]], reserved: set[str], *, number: int | None, nonce: str
+) -> list[tuple[str, str | None]]:
+    # (id, data-secnum or None) of each (tag, text) heading, in document order.
     used = set(reserved)  # heading ids must never take a footnote's id
     counters = [0, 0, 0]  # h2, h3, h4
-    for position, (heading, inline) in enumerate(headings, start=1):
-        slug = slugify(_inline_text(inline)) or f"section-{position}"
-        heading.attrSet("id", nonce + _unique(slug, used))
-        depth = int(heading.tag[1]) - 2
+    attributes: list[tuple[str, str | None]] = []
+    for position, (tag, text) in enumerate(headings, start=1):
+        slug = slugify(text) or f"section-{position}"
+        secnum = None
+        depth = int(tag[1]) - 2
         if number is not None and depth < len(counters):
             counters[depth] += 1
             counters[depth + 1 :] = [0] * (len(counters) - depth - 1)
-            secnum = ".".join(str(n) for n in (number, *counters[: depth + 1]))
-            heading.attrSet("data-secnum", nonce + secnum)
+            secnum = nonce + ".".join(str(n) for n in (number, *counters[: depth + 1]))
+        attributes.append((nonce + _unique(slug, used), secnum))
+    return attributes
+
+
+def _new_nonce() -> str:
+    # The nonce's only job is to be unguessable by whoever wrote `source`; ':' cannot occur in
+    # a slug, so no heading text can spell it either.
+    return f"{secrets.token_hex(8)}:"
 
 
 def render_markdown(source: str, *, number: int | None = None) -> str:
@@ -337,14 +368,193 @@ def render_markdown(source: str, *, number: int | None = None) -> str:
     ``number`` is the chapter number used for section numbers (``data-secnum``); None (the
     editor preview) renders ids without numbers. Deterministic: same source, same HTML.
     """
-    # The nonce's only job is to be unguessable by whoever wrote `source`; ':' cannot occur in
-    # a slug, so no heading text can spell it either.
-    nonce = f"{secrets.token_hex(8)}:"
+    nonce = _new_nonce()
     env: dict[str, Any] = {"nonce": nonce}
     tokens = _MD.parse(source, env)
     _prepare_tokens(tokens, number=number, nonce=nonce)
     html = _MD.renderer.render(tokens, _MD.options, env)
     return _clean_to_fixed_point(html, _cleaner(nonce)).replace(nonce, "")
+
+
+# --- Rendering a new version block by block ---------------------------------------------------
+#
+# A revision changes a few paragraphs of a long chapter, and parsing the Markdown was most of the
+# time it took to save one. So a chapter is cut into top-level blocks, and markdown-it's output
+# for each block is kept (by the block's source) and reused in the next version. Only what
+# depends on the whole document is done again: heading ids and numbers, and sanitising (nh3 on
+# the whole HTML, so raw HTML opened in one block and closed in another is treated as before).
+# The result is the same string render_markdown gives (property-tested).
+#
+# The cuts must be where markdown-it's block parser is at top level with nothing open: after a
+# blank line, before a line that starts in the first column and cannot continue what came
+# before. A list item (a new item of the same list; a loose list's <p>s depend on it), a block
+# quote marker and indentation are never cut before. Constructs that a blank line does not end
+# (fenced code, <pre>/<script>/<style>/<textarea>, comments, <!...>, <?...?>), link reference
+# definitions and inline footnotes make the document render whole.
+#
+# Footnotes are numbered in the order of their first reference, and their definitions may be
+# anywhere: the blocks that contain "[^" are rendered together, in order, as one document (so
+# numbering, back-links and the footnote list come out as in the whole), and reused as a group.
+
+
+@dataclass(frozen=True)
+class RenderedBlock:
+    """markdown-it's output for one top-level block, before ids, numbers and sanitising.
+
+    Each heading's start tag is written as `<hN id="\x00">`, and the nonce of footnote ids as
+    "\x00": markdown-it replaces NUL in the source, so only we can write it."""
+
+    html: str
+    headings: tuple[tuple[str, str], ...]  # (tag, text) of each heading in it
+
+
+@dataclass(frozen=True)
+class FootnotedBlocks:
+    """The blocks that contain "[^", rendered together: one RenderedBlock each, the footnote
+    list that follows the chapter, and the footnote ids (which no heading id may take)."""
+
+    blocks: tuple[RenderedBlock, ...]
+    footnotes: str
+    reserved: frozenset[str]
+
+
+RenderedBlocks = dict[str, RenderedBlock | FootnotedBlocks]  # by block source (group: see below)
+
+_PLACEHOLDER = "\x00"
+_MARKED_HEADING = re.compile(r'<(h[2-6]) id="\x00">')
+_NEEDS_WHOLE_DOCUMENT = re.compile(r"\^\[|```|~~~|<[!?]|<(?:script|pre|style|textarea)", re.I)
+_FOOTNOTE_DEFINITION = re.compile(r"\[\^[^\]\n]*\]:")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+_MAY_CONTINUE = re.compile(r"[ \t>]|(?:[-+*]|\d{1,9}[.)])(?:[ \t\n]|\Z)")
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def split_blocks(source: str) -> list[str] | None:
+    """The source cut into parts that markdown-it renders alone as it renders them together
+    (footnotes aside, see above), so that ``"".join(parts)`` is the source with newlines
+    normalised; or None when it must see the whole document at once."""
+    source = _NEWLINES.sub("\n", source).replace("\x00", "\ufffd")  # as markdown-it does
+    if _NEEDS_WHOLE_DOCUMENT.search(source):
+        return None
+    # A link reference definition ("[label]: url") applies to links anywhere.
+    if source.count("]:") != len(_FOOTNOTE_DEFINITION.findall(source)):
+        return None
+    parts = []
+    start = 0
+    for blank in _BLANK_LINES.finditer(source):
+        at = blank.end()
+        if at < len(source) and not _MAY_CONTINUE.match(source, at):
+            parts.append(source[start:at])
+            start = at
+    parts.append(source[start:])
+    return parts
+
+
+def _marked(tokens: list[Token]) -> tuple[list[tuple[str, str]], set[str]]:
+    # Puts the placeholder in each heading's start tag; returns the headings and footnote ids.
+    headings: list[tuple[str, str]] = []
+    reserved: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            headings.append((token.tag, _inline_text(tokens[index + 1])))
+            token.attrs = {"id": _PLACEHOLDER}
+        elif token.type == "footnote_open":
+            reserved.add(_footnote_id(token))
+        elif token.type == "inline":
+            reserved.update(
+                _footnote_ref_id(child)
+                for child in token.children or []
+                if child.type == "footnote_ref"
+            )
+    return headings, reserved
+
+
+def _parsed(source: str) -> tuple[list[Token], dict[str, Any]]:
+    env: dict[str, Any] = {"nonce": _PLACEHOLDER}
+    tokens = _MD.parse(source, env)
+    _prepare_tokens(tokens, number=None, nonce=_PLACEHOLDER)
+    return tokens, env
+
+
+def _render_block(source: str) -> RenderedBlock:
+    tokens, env = _parsed(source)
+    headings, _ = _marked(tokens)
+    return RenderedBlock(_MD.renderer.render(tokens, _MD.options, env), tuple(headings))
+
+
+def _render_footnoted(parts: list[str]) -> FootnotedBlocks:
+    # Parsed as one document; the tokens of each part are told apart by their line numbers
+    # (top-level tokens only: a part starts at top level), the footnote list is what follows.
+    tokens, env = _parsed("".join(parts))
+    _, reserved = _marked(tokens)
+    firsts = list(accumulate((part.count("\n") for part in parts[:-1]), initial=0))
+    tail = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
+    cuts = [0] * (len(parts) + 1)
+    cuts[len(parts)] = tail
+    owner = 0
+    for index, token in enumerate(tokens[:tail]):
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            part = bisect_right(firsts, token.map[0]) - 1
+            for later in range(owner + 1, part + 1):
+                cuts[later] = index
+            owner = max(owner, part)
+    for later in range(owner + 1, len(parts)):
+        cuts[later] = tail
+    blocks = []
+    for start, end in itertools.pairwise(cuts):
+        chunk = tokens[start:end]
+        headings = tuple(
+            (t.tag, _inline_text(chunk[i + 1]))
+            for i, t in enumerate(chunk)
+            if t.type == "heading_open"
+        )
+        blocks.append(RenderedBlock(_MD.renderer.render(chunk, _MD.options, env), headings))
+    footnotes = _MD.renderer.render(tokens[tail:], _MD.options, env)
+    return FootnotedBlocks(tuple(blocks), footnotes, frozenset(reserved))
+
+
+def render_reusing(
+    source: str, *, number: int | None, blocks: Mapping[str, RenderedBlock | FootnotedBlocks]
+) -> tuple[str, RenderedBlocks | None]:
+    """``render_markdown(source, number=number)``, reusing ``blocks`` rendered for an earlier
+    version of the same text; also returns this version's blocks (None when the document had
+    to be rendered whole) for the next one."""
+    parts = split_blocks(source)
+    if parts is None:
+        return render_markdown(source, number=number), None
+    rendered: RenderedBlocks = {}
+    footnoted = [part for part in parts if "[^" in part]
+    group: FootnotedBlocks | None = None
+    if footnoted:
+        key = _PLACEHOLDER.join(["footnotes", *footnoted])  # no block source holds NUL
+        found = blocks.get(key)
+        group = found if isinstance(found, FootnotedBlocks) else _render_footnoted(footnoted)
+        rendered[key] = group
+    html_parts: list[str] = []
+    headings: list[tuple[str, str]] = []
+    in_group = iter(group.blocks if group else ())
+    for part in parts:
+        if "[^" in part:
+            block = next(in_group)
+        else:
+            known = rendered.get(part) or blocks.get(part)
+            block = known if isinstance(known, RenderedBlock) else _render_block(part)
+            rendered[part] = block
+        html_parts.append(block.html)
+        headings.extend(block.headings)
+    if group:
+        html_parts.append(group.footnotes)
+    nonce = _new_nonce()
+    reserved = set(group.reserved) if group else set()
+    attributes = iter(_heading_attributes(headings, reserved, number=number, nonce=nonce))
+
+    def named(mark: re.Match[str]) -> str:
+        ident, secnum = next(attributes)
+        numbered = "" if secnum is None else f' data-secnum="{secnum}"'
+        return f'<{mark[1]} id="{ident}"{numbered}>'
+
+    html = _MARKED_HEADING.sub(named, "".join(html_parts)).replace(_PLACEHOLDER, nonce)
+    return _clean_to_fixed_point(html, _cleaner(nonce)).replace(nonce, ""), rendered
 
 
 def markdownify(source: str) -> str:
@@ -410,13 +620,53 @@ class _TextContent(HTMLParser):
         self._drop_newline = False
 
 
+# What html5ever (through nh3) writes: text without "<", and tags with lower-case names and
+# double-quoted attribute values. For exactly this shape, text is what lies between the tags;
+# anything else (comments, declarations, raw-text elements, stray "<") goes to the full parser.
+_SERIALISED = re.compile(r'(?:[^<]++|</?[a-z][a-z0-9]*+(?: [a-z][a-z0-9-]*+="[^"<>]*+")*+>)*+')
+_NOT_SERIALISED_TEXT = re.compile(
+    r"<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)\b",
+    re.IGNORECASE,
+)
+# Splits into text, a start tag that drops the LF after it (its name captured), text, ...
+_TAGS = re.compile(r"<(?:(pre|textarea|listing)\b[^>]*|[^>]*)>")
+
+
+def _serialised_text(html: str) -> str | None:
+    """``textContent`` read with one regular expression, or None if ``html`` is not shaped as
+    the sanitiser writes it. Equal to the parser's result whenever it answers (property-tested);
+    the parser in pure Python took as long as the rest of re-anchoring a long chapter."""
+    if _SERIALISED.fullmatch(html) is None or _NOT_SERIALISED_TEXT.search(html):
+        return None
+    pieces = _TAGS.split(html)
+    parts = []
+    drop_newline = False
+    # pieces: text, tag name or None, text, tag name or None, ..., text
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            drop_newline = piece is not None
+            continue
+        if not piece:
+            continue
+        if "&" in piece:
+            piece = unescape(piece)
+        if drop_newline and piece.startswith("\n"):
+            piece = piece[1:]
+        parts.append(piece)
+    return "".join(parts)
+
+
 def _parse(html: str) -> _TextContent:
     parser = _TextContent()
-    # Input-stream preprocessing happens before tokenising: CR LF and lone CR become LF, so a
-    # `&#13;` reference stays a CR. A raw NUL in body text is ignored by the tree builder.
-    parser.feed(html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
+    parser.feed(_preprocessed(html))
     parser.close()
     return parser
+
+
+def _preprocessed(html: str) -> str:
+    # Input-stream preprocessing happens before tokenising: CR LF and lone CR become LF, so a
+    # `&#13;` reference stays a CR. A raw NUL in body text is ignored by the tree builder.
+    return html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def plain_text(html: str) -> str:
@@ -444,7 +694,8 @@ def plain_text(html: str) -> str:
     Offsets are in code points; JavaScript strings count UTF-16 code units, so characters
     outside the BMP (emoji) count 2 there and 1 here.
     """
-    return "".join(_parse(html).parts)
+    text = _serialised_text(_preprocessed(html))
+    return "".join(_parse(html).parts) if text is None else text
 
 
 @dataclass(frozen=True)

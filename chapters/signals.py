@@ -8,3 +8,10 @@ chapter_revised = Signal()
 # Sent on commit when an edition is published, with edition=<Edition>, so notifications can tell
 # the handbook's people; chapters never imports the notifications app.
 edition_published = Signal()
+
+# Sent by chapters.review before a chapter is approved, with chapter=<Chapter>. Each receiver
+# returns a list of reasons against it ("3 open suggestions"); an empty list means no objection.
+approval_check = Signal()
+
+# The same, before a chapter in review goes back to draft: reasons are the discussion on it.
+draft_check = Signal()

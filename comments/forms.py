@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from chapters.models import Chapter
+from chapters.models import Chapter, normalise_newlines
 from chapters.rendering import Heading
 from comments.models import COMMENT_MAX_CHARS, Visibility
 
@@ -103,26 +103,75 @@ class HideForm(forms.Form):
 
 
 class SuggestionForm(ThreadForm):
-    """A proposed replacement for the selected words (empty: delete them)."""
+    """A proposed replacement for the selected words (empty: delete them), or words to insert
+    where the cursor was put (no words selected)."""
 
     replacement = verbatim_text(
         _("Replace with"),
         rows=3,
-        help_text=_("Markdown. Leave empty to propose deleting the selected words."),
+        help_text=_(
+            "Markdown. Leave empty to propose deleting the selected words. "
+            "With only the cursor placed (no words selected), this is inserted there."
+        ),
+    )
+    # "block": the replacement is the Markdown of the whole block(s) the selection lies in; set
+    # when the page handed that Markdown back because the selection crossed formatting.
+    scope = forms.ChoiceField(
+        required=False, choices=[("", ""), ("block", "block")], widget=forms.HiddenInput
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("Why")
         self.fields["body"].help_text = _("The reason for the change, for the editors.")
-        # A suggestion is always on selected words (whole-section rewrites are not offered yet).
+        # A suggestion is on selected words or at a point; whole sections have their own form.
         del self.fields["section"]
 
     def clean(self) -> dict[str, Any]:
         data = forms.Form.clean(self) or {}
-        if not self.errors and not (data.get("exact") or "").strip():
-            raise forms.ValidationError(_("Select the words you want to change."), code="no_target")
+        if self.errors:
+            return data
+        exact = data.get("exact") or ""
+        if exact and not exact.strip():
+            exact = data["exact"] = ""
+        start, end = data.get("start"), data.get("end")
+        point = start is not None and (end is None or end == start)
+        if not exact and not point:
+            raise forms.ValidationError(
+                _(
+                    "Select the words you want to change. "
+                    "Or place the cursor where words should be inserted."
+                ),
+                code="no_target",
+            )
+        # Browsers send a textarea's line breaks as CR LF; the chapter's Markdown has LF.
+        data["replacement"] = normalise_newlines(data.get("replacement") or "")
+        if not exact and not data["replacement"]:
+            self.add_error("replacement", _("Write the words to insert."))
         return data
+
+
+class RewriteForm(forms.Form):
+    """A whole section written again, as Markdown."""
+
+    section = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    replacement = forms.CharField(
+        label=_("The section as it should read"),
+        strip=False,
+        max_length=COMMENT_MAX_CHARS * 5,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_("Markdown, from the section's heading to the end of the section."),
+        error_messages={"required": _("Write the section as it should read.")},
+    )
+    body = CommentBodyField(label=_("Why"))
+
+    def clean_replacement(self) -> str:
+        value: str = self.cleaned_data["replacement"]
+        if not value.strip():
+            raise forms.ValidationError(_("Write the section as it should read."))
+        # The blank lines before the next heading stay where they are.
+        return normalise_newlines(value).rstrip()
 
 
 class DecisionForm(forms.Form):

@@ -48,6 +48,7 @@ Offsets are str indices (code points), as Python slices them; Cyrillic and Alban
 including a decomposed "ë", are word characters for the tokenizer.
 """
 
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -384,11 +385,58 @@ def _changes(base: str, current: str, ops: list[Opcode], start: int, end: int) -
 
 
 class _Tokens:
+    """The tokens of `text` around the changes being slid, tokenized a line at a time.
+
+    Every line start is a token boundary (a newline ends a token, see chapters.diffing), so a
+    line tokenized on its own gives exactly the tokens the whole text gives there. Tokenizing a
+    20,000-word chapter whole, for the one or two changes near a suggestion, cost more than all
+    the rest of a merge.
+    """
+
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens = tokenize(text)
-        self.offsets = [0, *accumulate(map(len, self.tokens))]
-        self.index = {at: k for k, at in enumerate(self.offsets)}
+        # Tokens of the whole lines text[lo:hi]; offsets[k] is where tokens[k] starts.
+        self.lo = self.hi = 0
+        self.tokens: list[str] = []
+        self.offsets = [0]
+
+    def _line_start(self, at: int) -> int:
+        return self.text.rfind("\n", 0, at) + 1
+
+    def _line_end(self, at: int) -> int:
+        return self.text.find("\n", at) + 1 or len(self.text)
+
+    def _line_tokens(self, start: int, end: int) -> tuple[list[str], list[int]]:
+        tokens = tokenize(self.text[start:end])
+        return tokens, list(accumulate(map(len, tokens), initial=start))
+
+    def _is_boundary(self, at: int) -> bool:
+        start = self._line_start(at)
+        if at in (start, len(self.text)):
+            return True
+        return at in self._line_tokens(start, self._line_end(at))[1]
+
+    def _cover(self, start: int, end: int) -> None:
+        # The window is reset rather than grown when the changes are far apart.
+        if self.lo <= start and end <= self.hi:
+            return
+        self.lo, self.hi = self._line_start(start), max(self._line_end(end), end)
+        self.tokens, self.offsets = self._line_tokens(self.lo, self.hi)
+
+    def _extend_left(self) -> int:
+        start = self._line_start(self.lo - 1)
+        tokens, offsets = self._line_tokens(start, self.lo)
+        self.tokens[:0] = tokens
+        self.offsets[:1] = offsets
+        self.lo = start
+        return len(tokens)
+
+    def _extend_right(self) -> None:
+        end = self._line_end(self.hi)
+        tokens, offsets = self._line_tokens(self.hi, end)
+        self.tokens += tokens
+        self.offsets[-1:] = offsets
+        self.hi = end
 
     def places(
         self, i1: int, i2: int, inserted: list[str], reach_lo: int, reach_hi: int
@@ -396,13 +444,18 @@ class _Tokens:
         # Deleting base tokens [k, k + width) and inserting `inserted` there gives the same
         # text as doing it one token to the left when the token before k ends both the deleted
         # and the inserted tokens (then both rotate by one); likewise to the right.
-        tokens, index, offsets = self.tokens, self.index, self.offsets
-        if not all(at in index for at in (i1, i2, reach_lo, reach_hi)):
+        if not all(self._is_boundary(at) for at in (i1, i2, reach_lo, reach_hi)):
             return ((i1, i2, i1, i2),)  # not on token boundaries: only the diff's place
-        first, width = index[i1], index[i2] - index[i1]
+        self._cover(i1, i2)
+        tokens, offsets = self.tokens, self.offsets  # grown in place by _extend_*
+        first = bisect_left(offsets, i1)
+        width = bisect_left(offsets, i2) - first
 
         lowest, rotating = first, deque(inserted)
-        while lowest > index[reach_lo]:
+        while offsets[lowest] > reach_lo:
+            if lowest == 0:
+                added = self._extend_left()
+                lowest, first = lowest + added, first + added
             token = tokens[lowest - 1]
             if (width and tokens[lowest + width - 1] != token) or (
                 rotating and rotating[-1] != token
@@ -412,7 +465,9 @@ class _Tokens:
             lowest -= 1
 
         highest, rotating = first, deque(inserted)
-        while highest + width < index[reach_hi]:
+        while offsets[highest + width] < reach_hi:
+            if highest + width == len(tokens):
+                self._extend_right()
             token = tokens[highest + width]
             if (width and tokens[highest] != token) or (rotating and rotating[0] != token):
                 break

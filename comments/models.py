@@ -15,13 +15,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from chapters import rendering
-from chapters.models import Chapter, Status
+from chapters.models import Chapter, normalise_newlines
+from chapters.review import can_review
+from chapters.signals import approval_check, draft_check
 from comments import anchoring, merging
+from comments.signals import comment_posted
 from handbook_review.people.models import Agency
 
 if TYPE_CHECKING:
@@ -364,57 +369,67 @@ def reanchor_threads(
         for t in threads
     ]
     results = anchoring.reanchor(old_text, new_text, old_anchors)
-    rows = []
     for thread, result in zip(threads, results, strict=True):
         thread.place(result.anchor, version=chapter.version)
-        rows.append(
-            Anchor(
-                thread=thread,
-                version=chapter.version,
-                start=thread.start,
-                end=thread.end,
-                exact=thread.current_exact if result.anchor else "",
-                outcome=result.outcome.value,
-            )
-        )
-    store_positions(threads)
-    Anchor.objects.bulk_create(rows, batch_size=BATCH)
+    store_positions(threads, outcomes=[result.outcome.value for result in results])
     return results
 
 
-BATCH = 500
-
-
-def store_positions(threads: list[Thread]) -> None:
-    """Write the threads' new positions in as few statements as the database allows.
+def store_positions(threads: list[Thread], *, outcomes: list[str]) -> None:
+    """Write the threads' new positions, and the `Anchor` of each at its new version (with
+    its outcome), in as few statements as the database allows.
 
     Django's bulk_update builds a CASE expression per field and row in Python, which cost four
-    times the re-anchoring itself. PostgreSQL takes all rows in one UPDATE ... FROM (VALUES);
-    SQLite, in process, runs one small UPDATE per thread about as fast.
+    times the re-anchoring itself, and bulk_create a model per row. PostgreSQL takes all rows
+    in one statement over arrays (unnest: five parameters, not five per row); SQLite, in
+    process, runs one small statement per row about as fast.
     """
     quote = connection.ops.quote_name
     table = quote(Thread._meta.db_table)
-    rows = [(t.pk, t.anchored_version, t.start, t.end, t.current_exact) for t in threads]
+    anchors = quote(Anchor._meta.db_table)
+    start, end = quote("start"), quote("end")
+    rows = [
+        (
+            t.pk,
+            t.anchored_version,
+            t.start,
+            t.end,
+            t.current_exact,
+            "" if t.start is None else t.current_exact,
+            outcome,
+        )
+        for t, outcome in zip(threads, outcomes, strict=True)
+    ]
+    if not rows:
+        return
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            columns = ", ".join(
-                f"{quote(name)} = %s"
-                for name in ("anchored_version", "start", "end", "current_exact")
+            cursor.executemany(
+                f"UPDATE {table} SET anchored_version = %s, {start} = %s, {end} = %s, "  # noqa: S608 (names are ours)
+                "current_exact = %s WHERE id = %s",
+                [(*row[1:5], row[0]) for row in rows],
             )
             cursor.executemany(
-                f"UPDATE {table} SET {columns} WHERE id = %s",  # noqa: S608 (names are ours)
-                [(*row[1:], row[0]) for row in rows],
+                f"INSERT INTO {anchors} (thread_id, version, {start}, {end}, exact, outcome) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [(*row[:4], *row[5:]) for row in rows],
             )
             return
-        for first in range(0, len(rows), BATCH):
-            batch = rows[first : first + BATCH]
-            values = ", ".join(["(%s, %s, %s::integer, %s::integer, %s)"] * len(batch))
-            cursor.execute(
-                f"UPDATE {table} AS t SET anchored_version = v.av, start = v.s, "  # noqa: S608
-                f'"end" = v.e, current_exact = v.ce FROM (VALUES {values}) '
-                "AS v(id, av, s, e, ce) WHERE t.id = v.id",
-                [value for row in batch for value in row],
-            )
+        ids, versions, starts, ends, current, exacts, kinds = (
+            list(c) for c in zip(*rows, strict=True)
+        )
+        cursor.execute(
+            f"UPDATE {table} AS t SET anchored_version = v.av, {start} = v.s, {end} = v.e, "  # noqa: S608
+            "current_exact = v.ce FROM unnest(%s::bigint[], %s::integer[], %s::integer[], "
+            "%s::integer[], %s::text[]) AS v(id, av, s, e, ce) WHERE t.id = v.id",
+            [ids, versions, starts, ends, current],
+        )
+        cursor.execute(
+            f"INSERT INTO {anchors} (thread_id, version, {start}, {end}, exact, outcome) "  # noqa: S608
+            "SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[], "
+            "%s::text[], %s::text[])",
+            [ids, versions, starts, ends, exacts, kinds],
+        )
 
 
 @transaction.atomic
@@ -474,6 +489,8 @@ def add_comment(
     if mentioned:
         comment.mentions.set([person for person in mentioned if person.pk != by.pk])
     thread.touch()
+    # On commit, mentions stored: notifications go out only for comments that were kept.
+    transaction.on_commit(lambda: comment_posted.send(sender=Comment, comment=comment), robust=True)
     return comment
 
 
@@ -484,12 +501,10 @@ def on_chapter_revised(
 
 
 def commenting_allowed(chapter: Chapter, user: User) -> bool:
-    """Counterparts comment on chapters in review; editors on any chapter they can read."""
+    """Editors comment on any chapter they can read; counterparts while a round invites them."""
     if not user.has_perm("comments.add_thread"):
         return False
-    if user.has_perm("chapters.view_draft_chapter"):
-        return True
-    return chapter.status == Status.IN_REVIEW
+    return can_review(chapter, user)
 
 
 def locate_selection(
@@ -526,6 +541,47 @@ def locate_selection(
             _("The chapter changed since you loaded it and the selected words are gone.")
         )
     return moved.anchor
+
+
+def locate_point(
+    chapter: Chapter, *, version: int, prefix: str, suffix: str, start: int | None
+) -> anchoring.Anchor:
+    """A caret (a collapsed selection) in the chapter's current text: an empty anchor there.
+
+    The browser's offset counts when the text around it is the context it sent; otherwise that
+    context must occur exactly once. Only the current version: a point carries no words that
+    could be followed into a newer text.
+    """
+    if version != chapter.version:
+        raise anchoring.AnchorError(
+            _("The chapter changed since you loaded it: place the cursor again.")
+        )
+    text = chapter.plain_text()
+    # Browsers send the line breaks of form values as CR LF; the text has LF only.
+    prefix, suffix = normalise_newlines(prefix), normalise_newlines(suffix)
+    if not prefix and not suffix:
+        raise anchoring.AnchorError(_("Place the cursor in the chapter where words should go."))
+    if start is None or not (
+        0 <= start <= len(text)
+        and text.endswith(prefix, 0, start)
+        and text.startswith(suffix, start)
+    ):
+        places = [m.start() + len(prefix) for m in re.finditer(re.escape(prefix + suffix), text)]
+        if len(places) != 1:
+            raise anchoring.AnchorError(
+                _("The place of the cursor cannot be told apart; select a word next to it.")
+            )
+        start = places[0]
+    context = anchoring.CONTEXT
+    return anchoring.Anchor(
+        start=start,
+        end=start,
+        quote=anchoring.Quote(
+            exact="",
+            prefix=text[max(0, start - context) : start],
+            suffix=text[start : start + context],
+        ),
+    )
 
 
 def locate_section(chapter: Chapter, heading_id: str) -> anchoring.Anchor:
@@ -658,9 +714,14 @@ def propose(
     replacement: str,
     rationale: str,
     visibility: str = Visibility.EVERYONE,
+    section: str = "",
     mention_candidates: list[User] | None = None,
 ) -> Suggestion:
-    """Propose replacing chapter.body[source_start:source_end] of the current version."""
+    """Propose replacing chapter.body[source_start:source_end] of the current version.
+
+    An empty range proposes an insertion there; `section` (a heading id) marks the rewrite of a
+    whole section, whose thread is on the section's heading.
+    """
     original = chapter.body[source_start:source_end]
     if replacement == original:
         raise NotAllowed(_("The replacement is the same as the original text."))
@@ -670,6 +731,7 @@ def propose(
         anchor=anchor,
         body=rationale,
         visibility=visibility,
+        section=section,
         mention_candidates=mention_candidates,
     )
     Thread.objects.filter(pk=thread.pk).update(kind=Kind.SUGGESTION)
@@ -888,3 +950,33 @@ def decide_many(
             break
         report.decided.append(suggestion)
     return report
+
+
+# --- What the workflow asks of the discussion (chapters cannot look here itself)
+
+
+@receiver(approval_check, dispatch_uid="comments.approval_check")
+def open_discussion(sender: Any, *, chapter: Chapter, **kwargs: Any) -> list[str]:
+    """A chapter is approved only when its suggestions are decided and its threads resolved."""
+    suggestions = Suggestion.objects.filter(thread__chapter=chapter, status__in=UNDECIDED).count()
+    threads = Thread.objects.open().filter(chapter=chapter, kind=Kind.COMMENT).count()
+    reasons = []
+    if suggestions:
+        reasons.append(
+            ngettext("%(n)s open suggestion", "%(n)s open suggestions", suggestions)
+            % {"n": suggestions}
+        )
+    if threads:
+        reasons.append(
+            ngettext("%(n)s open thread", "%(n)s open threads", threads) % {"n": threads}
+        )
+    return reasons
+
+
+@receiver(draft_check, dispatch_uid="comments.draft_check")
+def any_discussion(sender: Any, *, chapter: Chapter, **kwargs: Any) -> list[str]:
+    """A chapter that has been discussed stays in review: a draft would hide the discussion."""
+    threads = Thread.objects.filter(chapter=chapter).count()
+    if not threads:
+        return []
+    return [ngettext("%(n)s thread on it", "%(n)s threads on it", threads) % {"n": threads}]

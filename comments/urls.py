@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views
+from comments import report_views, views
 
 app_name = "comments"
 
@@ -9,6 +9,16 @@ urlpatterns = [
     path("h/<slug:slug>/c/<int:pk>/annotations/", views.annotations, name="annotations"),
     path("h/<slug:slug>/c/<int:pk>/suggestions/new/", views.new_suggestion, name="new_suggestion"),
     path("h/<slug:slug>/c/<int:pk>/suggestions/bulk/", views.bulk_decide, name="bulk_decide"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/suggestions/preview/",
+        views.preview_suggestion,
+        name="preview_suggestion",
+    ),
+    path(
+        "h/<slug:slug>/c/<int:pk>/suggestions/rewrite/",
+        views.rewrite_section,
+        name="rewrite_section",
+    ),
     path("suggestions/<int:pk>/accept/", views.accept_suggestion, name="accept_suggestion"),
     path("suggestions/<int:pk>/decide/", views.decide_suggestion, name="decide_suggestion"),
     path("suggestions/<int:pk>/reject/", views.reject_suggestion, name="reject_suggestion"),
@@ -20,4 +30,18 @@ urlpatterns = [
     path("comments/<int:pk>/edit/", views.edit_comment, name="edit_comment"),
     path("comments/<int:pk>/delete/", views.delete_comment, name="delete_comment"),
     path("comments/<int:pk>/hide/", views.hide_comment, name="hide_comment"),
+    path("h/<slug:slug>/dashboard/", report_views.dashboard, name="dashboard"),
+    path("h/<slug:slug>/my-review/", report_views.my_review, name="my_review"),
+    path(
+        "h/<slug:slug>/resolution-matrix.xlsx",
+        report_views.resolution_matrix,
+        {"fmt": "xlsx"},
+        name="resolution_matrix_xlsx",
+    ),
+    path(
+        "h/<slug:slug>/resolution-matrix.csv",
+        report_views.resolution_matrix,
+        {"fmt": "csv"},
+        name="resolution_matrix_csv",
+    ),
 ]

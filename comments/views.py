@@ -1,11 +1,13 @@
+import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,10 +15,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from chapters import rendering
 from chapters.diffing import diff_html
 from chapters.models import Chapter, rendered_html
 from chapters.views import get_chapter, get_handbook, get_version
-from comments import anchoring, merging, sourcemap
+from comments import anchoring, merging, sourcemap, tracked
 from comments.forms import (
     BulkForm,
     DecisionForm,
@@ -24,10 +27,12 @@ from comments.forms import (
     HideForm,
     RejectForm,
     ReplyForm,
+    RewriteForm,
     SuggestionForm,
     ThreadForm,
 )
 from comments.models import (
+    UNDECIDED,
     Anchor,
     Comment,
     Conflict,
@@ -42,6 +47,7 @@ from comments.models import (
     can_moderate,
     commenting_allowed,
     decide_many,
+    locate_point,
     locate_section,
     locate_selection,
     open_thread,
@@ -105,6 +111,7 @@ CARD_KEY_FIELDS = (
     "end",
     "anchored_version",
     "updated_at",
+    "kind",
 )
 CARD_TEMPLATE = "comments/chapter.html#thread"
 
@@ -309,16 +316,28 @@ def chapter_page(
     *,
     form: ThreadForm | None = None,
     suggestion_form: SuggestionForm | None = None,
+    preview: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     html = chap.rendered()
     outline = chap.outline()
+    proposed_view = request.GET.get("view") == "proposed"
     can_comment = commenting_allowed(chap, request.user)
     if form is None and can_comment:
         form = ThreadForm(chapter=chap, outline=outline)
     can_suggest = can_comment and request.user.has_perm("comments.add_suggestion")
     if suggestion_form is None and can_suggest:
         suggestion_form = SuggestionForm(chapter=chap, outline=outline, auto_id="sg_%s")
+    threads = thread_context(request, chap)
+    # The threads just fetched say whether there is any suggestion to look for: a chapter with
+    # comments only costs no query more. (Filtered, they may not show them all: then look.)
+    overlay = (
+        suggestion_overlay(request, chap, proposed=proposed_view)
+        if threads["chosen"] or any(t.kind == Kind.SUGGESTION for t in threads["threads"])
+        else Overlay()
+    )
+    if proposed_view and overlay.proposed is not None:
+        html = overlay.proposed.html
     return render(
         request,
         "comments/chapter.html",
@@ -330,13 +349,166 @@ def chapter_page(
             "can_edit": request.user.has_perm("chapters.change_chapter"),
             "form": form,
             "suggestion_form": suggestion_form,
+            "preview": preview,
             "can_comment": can_comment,
             "can_suggest": can_suggest,
             "can_decide": can_decide(request.user),
-            **thread_context(request, chap),
+            "proposed_view": proposed_view,
+            "overlay": overlay,
+            **threads,
         },
         status=status,
     )
+
+
+# --- Open suggestions over the text: tracked changes and the chapter as proposed
+
+
+@dataclass
+class Proposed:
+    html: str
+    applied: int
+    # (suggestion id, its thread id, the id of the suggestion it overlaps or None: a conflict)
+    skipped: list[tuple[int, int, int | None]]
+
+
+@dataclass
+class Overlay:
+    open_count: int = 0
+    conflicted_count: int = 0
+    tracked_json: str = "[]"
+    proposed: Proposed | None = None
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+OVERLAY_FIELDS = (
+    "id",
+    "status",
+    "base_version",
+    "source_start",
+    "source_end",
+    "original",
+    "replacement",
+    "whole_block",
+    "thread",
+    "thread__start",
+    "thread__end",
+    "thread__current_exact",
+    "thread__anchored_version",
+    "thread__updated_at",
+)
+
+
+def suggestion_overlay(request: AuthedRequest, chap: Chapter, *, proposed: bool) -> Overlay:
+    """The undecided suggestions the user may see, drawn over the text.
+
+    One query whatever their number; everything computed from them (the tracked changes, the
+    chapter as proposed) is cached under a key made of the chapter's version and each
+    suggestion's id, status and last change, so it is computed again only when one of those moves.
+    """
+    rows = list(
+        Suggestion.objects.filter(
+            thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+            status__in=UNDECIDED,
+        )
+        .select_related("thread")
+        .only(*OVERLAY_FIELDS)
+        .order_by("source_start", "pk")
+    )
+    open_count = sum(s.status == SuggestionStatus.OPEN for s in rows)
+    overlay = Overlay(open_count=open_count, conflicted_count=len(rows) - open_count)
+    if not rows:
+        return overlay
+    signature = hashlib.sha256(
+        "|".join(
+            f"{s.pk}:{s.status}:{s.thread.updated_at.timestamp()}:{s.thread.anchored_version}:"
+            f"{s.thread.start}:{s.thread.end}"
+            for s in rows
+        ).encode()
+    ).hexdigest()
+    suffix = f"{chap.pk}:{chap.version}:{chap.number}:{rendering.RENDERER_VERSION}:{signature}"
+    overlay.tracked_json = cache.get(f"tracked:{suffix}") or ""
+    if not overlay.tracked_json:
+        overlay.tracked_json = json.dumps(tracked_changes(chap, rows))
+        cache.set(f"tracked:{suffix}", overlay.tracked_json, timeout=60 * 60 * 24 * 7)
+    if proposed:
+        key = f"proposed:{suffix}:{get_language()}"
+        overlay.proposed = cache.get(key)
+        if overlay.proposed is None:
+            overlay.proposed = proposed_text(chap, rows)
+            cache.set(key, overlay.proposed, timeout=60 * 60 * 24 * 7)
+        overlay.skipped = [
+            {"id": sid, "thread": tid, "overlaps": other}
+            for sid, tid, other in overlay.proposed.skipped
+        ]
+    return overlay
+
+
+def tracked_changes(chap: Chapter, rows: list[Suggestion]) -> list[dict[str, Any]]:
+    """Where each undecided suggestion anchored in the current version stands, with its word
+    diff, for the page's script to draw as <del>/<ins> linked to the suggestion's card."""
+    text = chap.plain_text()
+    found = []
+    for s in rows:
+        t = s.thread
+        if t.start is None or t.end is None or t.anchored_version != chap.version:
+            continue
+        change = tracked.tracked_change(
+            text,
+            start=t.start,
+            end=t.end,
+            current_exact=t.current_exact,
+            original=s.original,
+            replacement=s.replacement,
+            whole_block=s.whole_block,
+        )
+        if change is not None:
+            found.append(
+                {
+                    "id": t.pk,
+                    "state": s.status,
+                    "start": change.start,
+                    "end": change.end,
+                    "parts": change.parts,
+                }
+            )
+    return found
+
+
+def proposed_text(chap: Chapter, rows: list[Suggestion]) -> Proposed:
+    """The chapter as it would read with every open suggestion accepted, changed words marked.
+
+    Each is first carried onto the current Markdown (comments.merging); those that conflict
+    there, and those that overlap one before them in document order, are skipped and listed.
+    """
+    open_rows = [s for s in rows if s.status == SuggestionStatus.OPEN]
+    older = {s.base_version for s in open_rows} - {chap.version}
+    bodies = dict(chap.history.filter(version__in=older).values_list("version", "body"))
+    edits: list[tuple[int, merging.Edit]] = []
+    skipped: list[tuple[int, int, int | None]] = []
+    for s in open_rows:
+        if s.base_version == chap.version:
+            edits.append((s.pk, s.edit()))
+            continue
+        rebased = None
+        if s.base_version in bodies:
+            rebased = merging.rebase(s.edit(), str(bodies[s.base_version]), chap.body)
+        if rebased is None:
+            skipped.append((s.pk, s.thread_id, None))
+        else:
+            edits.append((s.pk, rebased))
+    result = tracked.apply_all(chap.body, edits)
+    threads = {s.pk: s.thread_id for s in rows}
+    skipped += [(sid, threads[sid], other) for sid, other in result.skipped]
+    html = rendering.render_markdown(result.text, number=chap.number)
+    marked = tracked.mark_changes(
+        html, chap.plain_text(), rendering.plain_text(html), labels=change_labels()
+    )
+    return Proposed(html=marked, applied=len(result.applied), skipped=skipped)
+
+
+def change_labels() -> tracked.Labels:
+    return tracked.Labels(insertion=_("Inserted: "), deletion=_("Deleted: "))
 
 
 @require_POST
@@ -644,45 +816,110 @@ def require_decider(request: AuthedRequest) -> None:
         raise PermissionDenied
 
 
-@require_POST
-def new_suggestion(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
-    chap = get_chapter(request, slug, pk)
+def require_suggester(request: AuthedRequest, chap: Chapter) -> None:
     if not commenting_allowed(chap, request.user) or not request.user.has_perm(
         "comments.add_suggestion"
     ):
         raise PermissionDenied
+
+
+@dataclass
+class Target:
+    anchor: anchoring.Anchor
+    start: int  # in the Markdown
+    end: int
+    whole_block: bool
+
+
+class NeedsBlock(Exception):
+    """The selection (or point) lies in formatting: the whole block's Markdown must be edited."""
+
+    def __init__(self, start: int, end: int) -> None:
+        super().__init__(start, end)
+        self.start, self.end = start, end
+
+
+def suggestion_target(chap: Chapter, data: dict[str, Any]) -> Target:
+    """Where a suggestion form's selection (or cursor) stands, in the text and in the Markdown.
+
+    Raises NeedsBlock when the replacement was written for the selected words but must be the
+    Markdown of the enclosing block(s), AnchorError or SourceMapError when it cannot be placed.
+    """
+    if data["exact"]:
+        anchor = locate_selection(
+            chap,
+            version=data["version"],
+            exact=data["exact"],
+            prefix=data["prefix"],
+            suffix=data["suffix"],
+            start=data["start"],
+            end=data["end"],
+        )
+        where = sourcemap.source_range(
+            chap.body,
+            exact=anchor.quote.exact,
+            prefix=anchor.quote.prefix,
+            suffix=anchor.quote.suffix,
+            start=anchor.start,
+        )
+    else:
+        anchor = locate_point(
+            chap,
+            version=data["version"],
+            prefix=data["prefix"],
+            suffix=data["suffix"],
+            start=data["start"],
+        )
+        where = tracked.insertion_point(chap.body, anchor.start)
+    if where.whole_block and data.get("scope") != "block":
+        raise NeedsBlock(where.start, where.end)
+    return Target(anchor, where.start, where.end, where.whole_block)
+
+
+def ask_for_block(
+    request: AuthedRequest, chap: Chapter, form: SuggestionForm, error: NeedsBlock
+) -> SuggestionForm:
+    """The same form, its replacement now the Markdown of the enclosing block to edit, and
+    what the user wrote kept in the message."""
+    data = request.POST.copy()
+    typed = data.get("replacement", "")
+    data["replacement"] = chap.body[error.start : error.end]
+    data["scope"] = "block"
+    again = SuggestionForm(data, chapter=chap, outline=chap.outline(), auto_id="sg_%s")
+    again.is_valid()
+    message = _(
+        "The selection crosses formatting (or the cursor is inside it), so the suggestion "
+        "rewrites the Markdown of the whole paragraph: edit it below and submit again."
+    )
+    if typed:
+        message += " " + _("You had written: “%(typed)s”.") % {"typed": typed}
+    again.add_error("replacement", message)
+    return again
+
+
+@require_POST
+def new_suggestion(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    chap = get_chapter(request, slug, pk)
+    require_suggester(request, chap)
     form = SuggestionForm(request.POST, chapter=chap, outline=chap.outline(), auto_id="sg_%s")
     if form.is_valid():
         data = form.cleaned_data
         try:
-            anchor = locate_selection(
-                chap,
-                version=data["version"],
-                exact=data["exact"],
-                prefix=data["prefix"],
-                suffix=data["suffix"],
-                start=data["start"],
-                end=data["end"],
-            )
-            where = sourcemap.source_range(
-                chap.body,
-                exact=anchor.quote.exact,
-                prefix=anchor.quote.prefix,
-                suffix=anchor.quote.suffix,
-                start=anchor.start,
-            )
+            target = suggestion_target(chap, data)
             suggestion = propose(
                 chap,
                 by=request.user,
-                anchor=anchor,
-                source_start=where.start,
-                source_end=where.end,
-                whole_block=where.whole_block,
+                anchor=target.anchor,
+                source_start=target.start,
+                source_end=target.end,
+                whole_block=target.whole_block,
                 replacement=data["replacement"],
                 rationale=data["body"],
                 visibility=data["visibility"],
                 mention_candidates=participants(chap),
             )
+        except NeedsBlock as error:
+            form = ask_for_block(request, chap, form, error)
         except (anchoring.AnchorError, sourcemap.SourceMapError) as error:
             form.add_error("exact", str(error))
         except NotAllowed as error:
@@ -691,6 +928,118 @@ def new_suggestion(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
             messages.success(request, _("Suggestion added."))
             return back_to_thread(suggestion.thread)
     return chapter_page(request, chap, suggestion_form=form, status=400)
+
+
+PREVIEW_TEMPLATE = "comments/chapter.html#suggestion-preview"
+
+
+@require_POST
+def preview_suggestion(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """The suggestion form's change in its sentence, words struck and inserted; nothing written.
+
+    An htmx request gets the preview fragment; a plain form post the whole page, the form filled
+    in as it was sent.
+    """
+    chap = get_chapter(request, slug, pk)
+    require_suggester(request, chap)
+    form = SuggestionForm(request.POST, chapter=chap, outline=chap.outline(), auto_id="sg_%s")
+    shown = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = suggestion_target(chap, data)
+        except NeedsBlock as error:
+            form = ask_for_block(request, chap, form, error)
+        except (anchoring.AnchorError, sourcemap.SourceMapError) as error:
+            form.add_error("exact", str(error))
+        else:
+            original = chap.body[target.start : target.end]
+            if data["replacement"] == original:
+                form.add_error(
+                    "replacement", _("The replacement is the same as the original text.")
+                )
+            elif target.whole_block:
+                shown = tracked.labelled_diff_html(original, data["replacement"], change_labels())
+            else:
+                shown = tracked.preview(
+                    chap.plain_text(),
+                    target.anchor.start,
+                    target.anchor.end,
+                    data["replacement"],
+                    change_labels(),
+                )
+    status = 200 if shown is not None else 400
+    if request.htmx:
+        return render(
+            request, PREVIEW_TEMPLATE, {"preview": shown, "suggestion_form": form}, status=status
+        )
+    return chapter_page(request, chap, suggestion_form=form, preview=shown, status=status)
+
+
+def rewrite_section(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """Propose a whole section written again: one suggestion over the section's Markdown."""
+    chap = get_chapter(request, slug, pk)
+    require_suggester(request, chap)
+    heading_id = request.POST.get("section") or request.GET.get("section", "")
+    heading = next((h for h in chap.outline() if h.id and h.id == heading_id), None)
+    where = tracked.section_range(chap.body, heading_id) if heading else None
+    if request.method != "POST" and where is None:
+        raise Http404(_("There is no such section in this chapter."))
+    original = chap.body[where[0] : where[1]] if where else ""
+    form = RewriteForm(
+        request.POST or None,
+        initial={"section": heading_id, "version": chap.version, "replacement": original},
+    )
+    shown = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if where is None or heading is None:
+            form.add_error(None, _("There is no such section in this chapter."))
+        elif data["version"] != chap.version:
+            form.add_error(
+                "replacement",
+                _(
+                    "The chapter changed since you opened this form (it is now version "
+                    "%(v)s). Your text is kept; compare it with the current section below."
+                )
+                % {"v": chap.version},
+            )
+        elif data["replacement"] == original:
+            form.add_error("replacement", _("The rewrite is the same as the section now."))
+        elif "preview" in request.POST:
+            shown = tracked.labelled_diff_html(original, data["replacement"], change_labels())
+        else:
+            try:
+                suggestion = propose(
+                    chap,
+                    by=request.user,
+                    anchor=locate_section(chap, heading_id),
+                    source_start=where[0],
+                    source_end=where[1],
+                    whole_block=True,
+                    replacement=data["replacement"],
+                    rationale=data["body"],
+                    section=heading_id,
+                    mention_candidates=participants(chap),
+                )
+            except (anchoring.AnchorError, NotAllowed) as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Suggestion added."))
+                return back_to_thread(suggestion.thread)
+    return render(
+        request,
+        "comments/rewrite.html",
+        {
+            "handbook": chap.handbook,
+            "chapter": chap,
+            "heading": heading,
+            "form": form,
+            "original": original,
+            "preview": shown,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

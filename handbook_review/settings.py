@@ -4,6 +4,7 @@ Defaults are for a developer's laptop (SQLite file in the project folder, consol
 safe: DEBUG is off unless asked for, and with DEBUG off cookies are secure and HTTPS is enforced.
 """
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "handbook_review.people",
     "chapters",
     "comments",
+    "handbook_review.notifications",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "handbook_review.notifications.context.unread",
             ],
         },
     },
@@ -155,8 +158,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Uploaded images are served by a login-protected view, never by the web server directly.
 MEDIA_URL = "/media/"
+# Uploads and exports: local files by default; object storage by naming another backend, e.g.
+# FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage FILE_STORAGE_OPTIONS='{"bucket_name": ...}'
+# (with django-storages installed). Files are only ever served through login-checked views.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get(
+            "FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

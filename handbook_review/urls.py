@@ -50,6 +50,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("notifications/", include("handbook_review.notifications.urls")),
     path("admin/", admin.site.urls),
     # django-markdownx's endpoints, replaced by views that check the user's rights.
     path(

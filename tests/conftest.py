@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from chapters import clock as review_clock
 from chapters.models import Chapter, Handbook
 from handbook_review.people.models import Agency, Role, User
 from tests import factories
@@ -27,6 +28,13 @@ def _plain_http_and_fresh_cache(settings):
     # Background tasks (notifications, exports) run at once, inside the test.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The review clock (chapters.clock): tests may stop or move it; it runs again afterwards."""
+    yield review_clock
+    review_clock.set_to(None)
 
 
 @pytest.fixture
@@ -67,8 +75,11 @@ def handbook(db) -> Handbook:
 
 @pytest.fixture
 def chapter(handbook, editor) -> Chapter:
-    """Chapter 1 of `handbook`, in review, at version 1."""
-    return factories.chapter(handbook, by=editor)
+    """Chapter 1 of `handbook`, in review, at version 1, in a round open for the next 14 days
+    to all of the handbook's jurisdictions (so counterparts may comment on it)."""
+    chap = factories.chapter(handbook, by=editor, in_round=False)
+    factories.review_round(handbook, [chap], by=editor)
+    return chap
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Plain, dumb data builders. Each returns a saved object with sensible defaults."""
 
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
-from chapters.models import Chapter, Handbook, Status
+from chapters import clock
+from chapters.models import Chapter, Handbook, Round, Status
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 _serial = count(1)
@@ -66,9 +68,137 @@ def chapter(
     body: str = BODY,
     status: str = Status.IN_REVIEW,
     number: int | None = None,
+    in_round: bool = True,
 ) -> Chapter:
+    """A chapter; one in review also gets an open round inviting every participating
+    jurisdiction (as in real life, where counterparts review in rounds) unless in_round=False."""
     chap = book.add_chapter(title=title, body=body, by=by, number=number)
     if status != Status.DRAFT:
         Chapter.objects.filter(pk=chap.pk).update(status=status)
         chap.status = status
+    if status == Status.IN_REVIEW and in_round:
+        review_round(book, [chap], by=by)
     return chap
+
+
+def review_round(
+    book: Handbook,
+    chapters: list[Chapter],
+    codes: tuple[str, ...] | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    *,
+    by: User,
+    name: str = "Regional workshop",
+) -> Round:
+    """A round over `chapters` inviting `codes` (default: every participating jurisdiction),
+    opened an hour ago and closing in 14 days unless told otherwise. Dumb: no checks, no events."""
+    now = clock.now()
+    found = Round.objects.create(
+        handbook=book,
+        name=name,
+        opens_at=opens_at or now - timedelta(hours=1),
+        closes_at=closes_at or now + timedelta(days=14),
+        created_by=by,
+    )
+    found.chapters.set(chapters)
+    if codes is None:
+        found.jurisdictions.set(book.jurisdictions.all())
+    else:
+        found.jurisdictions.set([jurisdiction(code) for code in codes])
+    return found
+
+
+# --- Reports (dashboard, my review, resolution matrix): rounds, sign-offs and threads made
+# directly, so those tests do not depend on the workflow functions.
+
+
+def dash_round(
+    book: Handbook,
+    chapters: list[Chapter],
+    *,
+    by: User,
+    codes: tuple[str, ...] = ("AL", "BA"),
+    opens_in: Any = None,
+    closes_in: Any = None,
+    name: str = "First round",
+) -> Round:
+    """A round open from an hour ago for 14 days, unless `opens_in`/`closes_in` (timedeltas
+    from now) say otherwise."""
+    from datetime import timedelta as _timedelta
+
+    from chapters import clock as _clock
+
+    now = _clock.now()
+    found = Round.objects.create(
+        handbook=book,
+        name=name,
+        opens_at=now + (opens_in if opens_in is not None else _timedelta(hours=-1)),
+        closes_at=now + (closes_in if closes_in is not None else _timedelta(days=14)),
+        created_by=by,
+    )
+    found.chapters.set(chapters)
+    found.jurisdictions.set([jurisdiction(code) for code in codes])
+    return found
+
+
+def dash_sign_off(round_: Round, chapter: Chapter, *, by: User, verdict: str) -> Any:
+    from chapters.models import SignOff
+
+    return SignOff.objects.create(
+        round=round_, chapter=chapter, jurisdiction=by.jurisdiction, verdict=verdict, by=by
+    )
+
+
+def dash_comment(
+    chap: Chapter,
+    *,
+    by: User,
+    words: str = "serial number",
+    body: str = "A comment.",
+    visibility: str = "everyone",
+) -> Any:
+    """A comment thread on the first occurrence of `words` in the chapter's current text."""
+    from comments import anchoring
+    from comments.models import open_thread
+
+    chap.refresh_from_db()
+    text = chap.plain_text()
+    at = text.index(words)
+    return open_thread(
+        chap,
+        by=by,
+        anchor=anchoring.describe(text, at, at + len(words)),
+        body=body,
+        visibility=visibility,
+    )
+
+
+def dash_suggest(
+    chap: Chapter,
+    *,
+    by: User,
+    words: str,
+    replacement: str,
+    rationale: str = "Clearer.",
+    visibility: str = "everyone",
+) -> Any:
+    """A suggestion replacing the first occurrence of `words` (in the Markdown and the text)."""
+    from comments import anchoring
+    from comments.models import propose
+
+    chap.refresh_from_db()
+    start = chap.body.index(words)
+    text = chap.plain_text()
+    at = text.index(words)
+    return propose(
+        chap,
+        by=by,
+        anchor=anchoring.describe(text, at, at + len(words)),
+        source_start=start,
+        source_end=start + len(words),
+        whole_block=False,
+        replacement=replacement,
+        rationale=rationale,
+        visibility=visibility,
+    )

@@ -1,21 +1,32 @@
 // The chapter page: what only the browser can do.
 // 1. Turn a text selection in the chapter into a selector (exact, prefix, suffix, start, end)
 //    in the new-thread form. The server checks it; nothing here decides anything.
+//    A collapsed selection (the cursor) fills the suggestion form with an insertion point.
 // 2. Place highlights for the anchored threads and link them with their threads, both ways.
-// Offsets are positions in #chapter-body's textContent, the string the server anchors on.
+// 3. Draw open suggestions as tracked changes (<del>/<ins>) from data the server computed.
+// Offsets are positions in #chapter-body's text as the server renders it, the string it anchors
+// on: the textContent without the words a tracked change adds (marked data-tc-extra).
 "use strict";
 
 (() => {
   const CONTEXT = 32;
   const body = document.getElementById("chapter-body");
-  if (!body) return;
+  // The chapter as proposed is another text: no anchors, no selections there.
+  if (!body || body.dataset.view === "proposed") return;
   const form = document.getElementById("new-thread");
   const status = document.getElementById("selection-status");
 
   // --- Offsets in textContent
 
+  const EXTRA = "[data-tc-extra]";
+
   function textNodes(root) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) =>
+        node.parentElement && node.parentElement.closest(EXTRA)
+          ? NodeFilter.FILTER_REJECT
+          : NodeFilter.FILTER_ACCEPT,
+    });
     const nodes = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
     return nodes;
@@ -24,8 +35,21 @@
   // The number of characters of root.textContent before the boundary point (node, offset).
   // A boundary in an element (e.g. after a triple click) sits between children, never inside
   // a text node, so every text node lies wholly before or after it.
+  function baseText() {
+    return textNodes(body)
+      .map((node) => node.data)
+      .join("");
+  }
+
   function offsetOf(root, node, offset) {
     let total = 0;
+    // A point inside added words stands where those words were put.
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const extra = element && element.closest(EXTRA);
+    if (extra) {
+      node = extra.parentNode;
+      offset = Array.prototype.indexOf.call(node.childNodes, extra);
+    }
     if (node.nodeType === Node.TEXT_NODE) {
       for (const text of textNodes(root)) {
         if (text === node) return total + offset;
@@ -69,8 +93,12 @@
   const forms = [form, document.getElementById("new-suggestion")].filter(Boolean);
   const replacement = document.getElementById("sg_replacement");
 
-  function setSelector(values) {
-    for (const each of forms) {
+  const suggestionForm = document.getElementById("new-suggestion");
+
+  function setSelector(values, targets = forms) {
+    // A new selection: the replacement is again for the selected words, not a whole block.
+    values = { scope: "", ...values };
+    for (const each of targets) {
       for (const [name, value] of Object.entries(values)) {
         const input = each.elements.namedItem(name);
         if (input) input.value = value;
@@ -82,13 +110,44 @@
     }
   }
 
+  // The cursor placed in the text: a point where the suggestion form proposes an insertion.
+  // Only that form: a comment needs words.
+  function capturePoint(range) {
+    if (!suggestionForm) return;
+    const text = baseText();
+    const at = offsetOf(body, range.startContainer, range.startOffset);
+    const point = String(unitsToPoints(text, at));
+    const start = suggestionForm.elements.namedItem("start");
+    const exact = suggestionForm.elements.namedItem("exact");
+    if (exact && exact.value === "" && start && start.value === point) return;
+    setSelector(
+      {
+        exact: "",
+        prefix: text.slice(Math.max(0, at - CONTEXT), at),
+        suffix: text.slice(at, at + CONTEXT),
+        start: point,
+        end: point,
+      },
+      [suggestionForm],
+    );
+    if (replacement && replacement.dataset.typed !== "1") replacement.value = "";
+    if (status) {
+      const before = text.slice(Math.max(0, at - 40), at);
+      status.textContent = `Suggesting an insertion after: “…${before}”`;
+    }
+  }
+
   function captureSelection() {
-    if (!form) return;
+    if (!form && !suggestionForm) return;
     const selection = document.getSelection();
-    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return;
+    if (!selection || selection.rangeCount === 0) return;
     const range = selection.getRangeAt(0);
     if (!body.contains(range.commonAncestorContainer)) return;
-    const text = body.textContent;
+    if (selection.isCollapsed) {
+      capturePoint(range);
+      return;
+    }
+    const text = baseText();
     let start = offsetOf(body, range.startContainer, range.startOffset);
     let end = offsetOf(body, range.endContainer, range.endOffset);
     // Double clicks and drags often take a neighbouring space or line break along.
@@ -113,7 +172,7 @@
     }
   }
 
-  if (form) {
+  if (form || suggestionForm) {
     document.addEventListener("selectionchange", captureSelection);
     body.addEventListener("mouseup", captureSelection);
     body.addEventListener("keyup", captureSelection);
@@ -123,7 +182,8 @@
       if (!exactInput) continue;
       exactInput.addEventListener("input", () => {
         for (const other of forms) {
-          if (other !== each) other.elements.namedItem("exact").value = exactInput.value;
+          const input = other !== each && other.elements.namedItem("exact");
+          if (input) input.value = exactInput.value;
         }
         setSelector({ prefix: "", suffix: "", start: "", end: "" });
       });
@@ -180,9 +240,11 @@
     } catch {
       return;
     }
-    const text = body.textContent;
+    const text = baseText();
     for (const anchor of anchors) {
       if (!Number.isInteger(anchor.start) || !Number.isInteger(anchor.end)) continue;
+      // An open suggestion drawn as a tracked change links to its card already.
+      if (trackedThreads.has(String(anchor.id))) continue;
       const start = pointsToUnits(text, anchor.start);
       const end = pointsToUnits(text, anchor.end);
       if (start < 0 || end > text.length || start >= end) continue;
@@ -195,10 +257,143 @@
     }
   }
 
+  // --- Tracked changes: open suggestions as struck and inserted words
+
+  const trackedThreads = new Set();
+
+  function label(text) {
+    const span = document.createElement("span");
+    span.className = "visually-hidden";
+    span.dataset.tcExtra = "";
+    span.textContent = text;
+    return span;
+  }
+
+  function changeElement(tag, thread, state, first) {
+    const element = document.createElement(tag);
+    element.className = state === "conflicted" ? "tc conflicted" : "tc";
+    element.dataset.thread = String(thread);
+    // One focus stop per suggestion; its other pieces are reached with it.
+    if (first) element.tabIndex = 0;
+    const prefix = state === "conflicted" ? body.dataset.labelConflicted || "" : "";
+    const name = tag === "ins" ? body.dataset.labelInsertion : body.dataset.labelDeletion;
+    element.append(label(prefix + (name || "")));
+    return element;
+  }
+
+  // The text node holding the offset `at` of the base text, and the offset inside it; at a
+  // boundary between two nodes, the end of the first (the words before the point).
+  function pointAt(at) {
+    let position = 0;
+    let last = null;
+    for (const text of textNodes(body)) {
+      if (at <= position + text.data.length) return [text, at - position];
+      position += text.data.length;
+      last = text;
+    }
+    return last ? [last, last.data.length] : null;
+  }
+
+  function insertAt(at, element) {
+    const found = pointAt(at);
+    if (!found) return;
+    const [node, offset] = found;
+    if (offset > 0 && offset < node.data.length) {
+      node.splitText(offset).before(element);
+      return;
+    }
+    // At the edge of struck words, next to them rather than inside their <del>.
+    let reference = node;
+    const inside = (child) => {
+      const parent = child.parentElement;
+      if (!parent || !parent.matches("del.tc")) return false;
+      const words = Array.from(parent.childNodes).filter((n) => !(n.dataset && "tcExtra" in n.dataset));
+      return offset === 0 ? words[0] === child : words[words.length - 1] === child;
+    };
+    while (inside(reference)) reference = reference.parentElement;
+    if (offset === 0) reference.before(element);
+    else reference.after(element);
+  }
+
+  // Wrap [start, end) of the base text in <del>s, one per text node it touches.
+  function strike(start, end, thread, state, first) {
+    let position = 0;
+    const pieces = [];
+    for (const text of textNodes(body)) {
+      const from = position;
+      position += text.data.length;
+      if (position <= start) continue;
+      if (from >= end) break;
+      pieces.push([text, Math.max(start, from) - from, Math.min(end, position) - from]);
+    }
+    let made = 0;
+    for (const [node, a, b] of pieces) {
+      if (!node.data.slice(a, b).trim()) continue;
+      let target = node;
+      if (a > 0) target = target.splitText(a);
+      if (b - a < target.data.length) target.splitText(b - a);
+      const element = changeElement("del", thread, state, first && made === 0);
+      target.replaceWith(element);
+      element.append(target);
+      made += 1;
+    }
+    return made;
+  }
+
+  function drawTracked() {
+    let changes;
+    try {
+      changes = JSON.parse(body.dataset.tracked || "[]");
+    } catch {
+      return;
+    }
+    const text = baseText();
+    // From the end, so that drawing one change leaves the offsets of the others as they are.
+    changes.sort((a, b) => b.start - a.start || b.end - a.end);
+    for (const change of changes) {
+      if (!Number.isInteger(change.start) || !Number.isInteger(change.end)) continue;
+      const start = pointsToUnits(text, change.start);
+      const end = pointsToUnits(text, change.end);
+      if (start < 0 || end > text.length || start > end) continue;
+      let at = start;
+      let first = true;
+      const insertions = [];
+      for (const [tag, words] of change.parts) {
+        if (tag === "+") {
+          insertions.push([at, words]);
+          continue;
+        }
+        if (tag === "-" && strike(at, at + words.length, change.id, change.state, first)) {
+          first = false;
+        }
+        at += words.length;
+      }
+      // Insertions last and from the end: the offsets before them do not move.
+      for (const [point, words] of insertions.reverse()) {
+        const element = changeElement("ins", change.id, change.state, false);
+        element.dataset.tcExtra = "";
+        element.append(document.createTextNode(words));
+        insertAt(point, element);
+      }
+      const marks = body.querySelectorAll(`.tc[data-thread="${CSS.escape(String(change.id))}"]`);
+      if (marks.length && first) marks[0].tabIndex = 0;
+      trackedThreads.add(String(change.id));
+    }
+  }
+
+  function describeTracked() {
+    for (const element of body.querySelectorAll(".tc[data-thread]")) {
+      const article = document.getElementById(`thread-${element.dataset.thread}`);
+      const quote = article && article.querySelector("blockquote");
+      if (quote) element.setAttribute("aria-describedby", quote.id);
+      else element.removeAttribute("aria-describedby");
+    }
+  }
+
   // --- Linking highlights and threads
 
   function clearActive() {
-    for (const element of document.querySelectorAll("mark.hl.active, .thread.active")) {
+    for (const element of document.querySelectorAll("mark.hl.active, .tc.active, .thread.active")) {
       element.classList.remove("active");
     }
   }
@@ -213,7 +408,8 @@
   }
 
   function showHighlight(id) {
-    const marks = body.querySelectorAll(`mark.hl[data-thread="${CSS.escape(id)}"]`);
+    const selector = `[data-thread="${CSS.escape(id)}"]`;
+    const marks = body.querySelectorAll(`mark.hl${selector}, .tc${selector}`);
     if (marks.length === 0) return false;
     clearActive();
     for (const mark of marks) mark.classList.add("active");
@@ -223,14 +419,14 @@
   }
 
   body.addEventListener("click", (event) => {
-    const mark = event.target.closest("mark.hl");
+    const mark = event.target.closest("mark.hl, .tc[data-thread]");
     // A click that ends a selection is for commenting, not for jumping away.
     if (!mark || !document.getSelection().isCollapsed) return;
     showThread(mark.dataset.thread);
   });
 
   body.addEventListener("keydown", (event) => {
-    const mark = event.target.closest && event.target.closest("mark.hl");
+    const mark = event.target.closest && event.target.closest("mark.hl, .tc[data-thread]");
     if (!mark || (event.key !== "Enter" && event.key !== " ")) return;
     event.preventDefault();
     showThread(mark.dataset.thread);
@@ -248,9 +444,14 @@
   document.addEventListener("htmx:load", (event) => {
     const element = event.target;
     if (!element) return;
-    if (element.id === "threads") applyHighlights();
+    if (element.id === "threads") {
+      applyHighlights();
+      describeTracked();
+    }
     else if (element.classList && element.classList.contains("expanded")) element.focus();
   });
 
+  drawTracked();
   applyHighlights();
+  describeTracked();
 })();

@@ -1,11 +1,21 @@
 """Suggesting an edit in the browser, and an editor accepting it."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from chapters.models import Chapter
-from comments.models import Suggestion, locate_selection, open_thread
+from comments import anchoring
+from comments.models import Suggestion, accept, locate_selection, open_thread, propose
+from tests.browser.test_accessibility import WCAG
 from tests.browser.test_commenting import SELECT_WORDS, chapter_url, marked_text
+
+# The chapter's text as it reads: without struck words and the screen readers' labels.
+READS_AS = """() => {
+  const copy = document.getElementById("chapter-body").cloneNode(true);
+  for (const element of copy.querySelectorAll("del, .visually-hidden")) element.remove();
+  return copy.textContent;
+}"""
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,6 +56,18 @@ def test_suggest_accept_and_history_credits_the_proposer(
     card = f"#thread-{suggestion.thread_id}"
     # The editor sees the proposed change as a tracked change: removed and added words.
     assert editor_page.text_content(f"{card} .proposal ins").strip() == "and register"
+    # ... and in the text itself, where it would go, with a label for screen readers.
+    inline = editor_page.locator("#chapter-body ins.tc")
+    assert inline.text_content() == "Suggested insertion: and register "
+    assert inline.get_attribute("data-thread") == str(suggestion.thread_id)
+    # The toggle shows the chapter as it would read with the suggestion accepted.
+    editor_page.click("text=As proposed (1 open suggestion)")
+    editor_page.wait_for_url("**view=proposed")
+    assert "mark and register every firearm" in editor_page.evaluate(READS_AS)
+    assert "and register" in editor_page.text_content("#chapter-body ins")
+    editor_page.click("text=As it reads now")
+    editor_page.wait_for_selector("#chapter-body ins.tc")
+    editor_page.goto(chapter_url(live_server, chapter) + f"?thread={suggestion.thread_id}")
     editor_page.click(f"{card} .decide button[type=submit]")
     editor_page.wait_for_selector("text=Suggestion accepted.")
 
@@ -62,3 +84,96 @@ def test_suggest_accept_and_history_credits_the_proposer(
     editor_page.goto(chapter_url(live_server, chapter))
     assert "calibre" in marked_text(editor_page)
     editor_context.close()
+
+
+AXE = Axe()
+
+# Put the cursor (a collapsed selection) right after `words`, as a click there would.
+PLACE_CURSOR = """words => {
+  const body = document.getElementById("chapter-body");
+  const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(words);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at + words.length);
+    range.collapse(true);
+    const selection = document.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    node.parentElement.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+    return true;
+  }
+  return false;
+}"""
+
+
+def suggest_on(chapter, words, replacement, *, by):
+    text = chapter.plain_text()
+    at = text.index(words)
+    start = chapter.body.index(words)
+    return propose(
+        chapter,
+        by=by,
+        anchor=anchoring.describe(text, at, at + len(words)),
+        source_start=start,
+        source_end=start + len(words),
+        whole_block=False,
+        replacement=replacement,
+        rationale="Clearer.",
+    )
+
+
+def test_tracked_changes_link_to_their_cards_and_pass_axe(
+    page, log_in, live_server, chapter, editor
+):
+    first = suggest_on(chapter, "serial number", "serial number and model", by=editor)
+    second = suggest_on(chapter, "the calibre", "the calibre and length", by=editor)
+    log_in(editor)
+    page.goto(chapter_url(live_server, chapter))
+    deleted = page.locator("#chapter-body ins.tc")
+    assert deleted.count() == 2
+    # Clicking a tracked change opens its card, as a highlight does for comments.
+    page.click(f'#chapter-body .tc[data-thread="{second.thread_id}"]')
+    assert page.evaluate("document.activeElement.id") == f"thread-{second.thread_id}"
+    # From the keyboard: the change is a focus stop, Enter goes to the card.
+    page.focus(f'#chapter-body .tc[data-thread="{first.thread_id}"][tabindex="0"]')
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == f"thread-{first.thread_id}"
+    # Comments still anchor on the text as the server renders it: the inserted words are not
+    # part of the offsets.
+    assert page.evaluate(SELECT_WORDS, "the make")
+    page.wait_for_function("() => document.getElementById('id_exact').value === 'the make'")
+    start = int(page.input_value("#new-thread input[name=start]"))
+    assert chapter.plain_text()[start : start + 8] == "the make"
+
+    for url in ("", "?view=proposed"):
+        page.goto(chapter_url(live_server, chapter) + url)
+        results = AXE.run(page, options=WCAG)
+        assert results.violations_count == 0, results.generate_report()
+
+
+def test_insertion_at_the_cursor_end_to_end(
+    browser, page, log_in, live_server, chapter, counterpart, editor
+):
+    log_in(counterpart)
+    page.goto(chapter_url(live_server, chapter))
+    assert page.evaluate(PLACE_CURSOR, "mark every ")
+    page.wait_for_function(
+        "() => document.querySelector('#new-suggestion input[name=start]').value !== ''"
+    )
+    assert page.input_value("#sg_exact") == ""
+    page.fill("#sg_replacement", "and register ")
+    page.fill("#sg_body", "Registration too.")
+    page.click("#new-suggestion button[name=preview]")
+    page.wait_for_selector("#suggestion-preview ins")
+    assert "and register" in page.text_content("#suggestion-preview ins")
+    page.click("#new-suggestion button.primary")
+    page.wait_for_selector(".proposal")
+    suggestion = Suggestion.objects.get()
+    assert suggestion.original == "" and suggestion.source_start == suggestion.source_end
+    # Only inserted words in the text: nothing is struck.
+    assert page.locator("#chapter-body del.tc").count() == 0
+    assert page.text_content("#chapter-body ins.tc") == "Suggested insertion: and register "
+    accept(suggestion, by=editor)
+    assert "mark every and register firearm" in Chapter.objects.get().body

@@ -150,7 +150,8 @@ def test_chapter_page_query_count_does_not_grow_with_chapters_or_versions(
         factories.chapter(handbook, by=editor)
     fifty_versions = queries_for(client, chap.get_absolute_url())
     assert one_version == fifty_versions
-    assert fifty_versions <= 8
+    # A counterpart's page also asks when their review rounds on the chapter are open.
+    assert fifty_versions <= (9 if role == "counterpart" else 8)
 
 
 def test_history_page_query_count_does_not_grow_with_versions(chapter, editor, counterpart):
@@ -170,9 +171,9 @@ def test_rendered_html_is_cached_per_version(
     from chapters import rendering
 
     calls = []
-    real = rendering.render_markdown
+    real = rendering.render_reusing
     monkeypatch.setattr(
-        rendering, "render_markdown", lambda *a, **k: calls.append(1) or real(*a, **k)
+        rendering, "render_reusing", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     chapter.rendered()
     chapter.rendered()

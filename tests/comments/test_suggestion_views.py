@@ -22,7 +22,13 @@ def proposer(db):
 
 @pytest.fixture
 def text_chapter(handbook, editor):
-    return factories.chapter(handbook, by=editor, body=BODY)
+    """BODY in review, in an open round inviting every jurisdiction of the handbook."""
+    return in_round(factories.chapter(handbook, by=editor, body=BODY), editor)
+
+
+def in_round(chapter, editor):
+    factories.review_round(chapter.handbook, [chapter], by=editor)
+    return chapter
 
 
 @pytest.fixture
@@ -205,7 +211,7 @@ def test_chapter_page_query_count_is_the_same_with_1_and_100_suggestions(
     handbook, editor, counterpart
 ):
     body = "\n\n".join(f"Paragraph {i} names the calibre number {i}." for i in range(110))
-    chapter = factories.chapter(handbook, by=editor, body=body)
+    chapter = in_round(factories.chapter(handbook, by=editor, body=body), editor)
 
     def add(i):
         suggest(chapter, f"calibre number {i}.", f"calibre no. {i}.", by=counterpart)

@@ -1,12 +1,15 @@
 """Load the demo handbook and its people; idempotent, and prints the logins every time."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from chapters import clock, review
 from chapters.models import Chapter, Handbook, Status
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
@@ -126,4 +129,16 @@ class Command(BaseCommand):
             by=editor,
             reason="Typographical corrections after the regional workshop",
             base_version=first.version,
+        )
+        # A round open now over the chapters in review, so the demo counterparts can comment.
+        opens = timezone.localtime(clock.now())
+        closes = opens + timedelta(days=30)
+        review.open_round(
+            handbook=handbook,
+            name=f"Regional workshop, {opens:%-d %B} to {closes:%-d %B %Y}",
+            opens_at=opens,
+            closes_at=closes,
+            chapters=handbook.chapters.filter(status=Status.IN_REVIEW),
+            jurisdictions=handbook.jurisdictions.all(),
+            by=editor,
         )

@@ -1,0 +1,227 @@
+"""Editions: publish, read, compare with the previous one, export (made once, then served)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chapters import clock, diffing, exporting
+from chapters.editions import CannotPublish, publication_blockers, publish, request_export
+from chapters.forms import ExportForm, PublishForm
+from chapters.models import (
+    Edition,
+    EditionChapter,
+    Export,
+    ExportFormat,
+    ExportState,
+    Handbook,
+)
+from chapters.views import get_handbook, require_perm
+from handbook_review.http import AuthedRequest
+
+
+def get_edition(request: AuthedRequest, slug: str, label: str) -> Edition:
+    return get_object_or_404(
+        Edition.objects.visible_to(request.user).select_related("handbook", "published_by"),
+        handbook__slug=slug,
+        label=label,
+    )
+
+
+def get_export(request: AuthedRequest, pk: int) -> Export:
+    """An export of a handbook the user can see; exports are for editors (403 for others)."""
+    export = get_object_or_404(
+        Export.objects.select_related("handbook", "edition").filter(
+            handbook__in=Handbook.objects.visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    require_perm(request, "chapters.export_handbook")
+    return export
+
+
+def editions(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The handbook's editions, and (for editors) the form to publish the next one."""
+    book = get_handbook(request, slug)
+    can_publish = request.user.has_perm("chapters.publish_edition")
+    form = PublishForm(request.POST or None, initial={"date": clock.now().date()})
+    status = 200
+    if request.method == "POST":
+        require_perm(request, "chapters.publish_edition")
+        if form.is_valid():
+            try:
+                edition = publish(
+                    handbook=book,
+                    label=form.cleaned_data["label"],
+                    date=form.cleaned_data["date"],
+                    release_notes=form.cleaned_data["release_notes"],
+                    by=request.user,
+                )
+            except CannotPublish as refusal:
+                for reason in refusal.reasons:
+                    form.add_error(None, reason)
+            else:
+                messages.success(
+                    request, _("Edition %(label)s is published.") % {"label": edition.label}
+                )
+                return redirect(edition)
+        status = 400
+    return render(
+        request,
+        "chapters/editions.html",
+        {
+            "handbook": book,
+            "editions": book.editions.select_related("published_by").order_by("-published_at"),
+            "form": form,
+            "can_publish": can_publish,
+            "blockers": publication_blockers(book) if can_publish else [],
+            "can_export": request.user.has_perm("chapters.export_handbook"),
+        },
+        status=status,
+    )
+
+
+def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
+    ed = get_edition(request, slug, label)
+    can_export = request.user.has_perm("chapters.export_handbook")
+    return render(
+        request,
+        "chapters/edition.html",
+        {
+            "handbook": ed.handbook,
+            "edition": ed,
+            "chapters": ed.chapters.order_by("number"),
+            "exports": exports_by_format(ed) if can_export else None,
+            "can_export": can_export,
+        },
+    )
+
+
+def exports_by_format(ed: Edition) -> list[tuple[str, Any, Export | None]]:
+    made = {e.format: e for e in ed.exports.all()}
+    return [(value, name, made.get(value)) for value, name in ExportFormat.choices]
+
+
+def edition_chapter(request: AuthedRequest, slug: str, label: str, number: int) -> HttpResponse:
+    ed = get_edition(request, slug, label)
+    chapter = get_object_or_404(EditionChapter.objects.filter(edition=ed), number=number)
+    numbers = list(ed.chapters.values_list("number", flat=True).order_by("number"))
+    index = numbers.index(chapter.number)
+    return render(
+        request,
+        "chapters/edition_chapter.html",
+        {
+            "handbook": ed.handbook,
+            "edition": ed,
+            "chapter_snapshot": chapter,
+            "previous_number": numbers[index - 1] if index > 0 else None,
+            "next_number": numbers[index + 1] if index + 1 < len(numbers) else None,
+        },
+    )
+
+
+def edition_changes(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
+    """Changelog: word-level differences from the previous edition, chapter by chapter."""
+    ed = get_edition(request, slug, label)
+    if ed.previous_id is None:
+        raise Http404(_("This is the first edition; there is nothing to compare it with."))
+    previous = Edition.objects.get(pk=ed.previous_id)
+    old = {c.chapter_id: c for c in previous.chapters.all()}
+    changes = []
+    for new in ed.chapters.order_by("number"):
+        before = old.pop(new.chapter_id, None)
+        if before is None:
+            changes.append({"chapter": new, "kind": "added"})
+        elif (before.title, before.body) == (new.title, new.body):
+            changes.append({"chapter": new, "kind": "unchanged", "before": before})
+        else:
+            changes.append(
+                {
+                    "chapter": new,
+                    "kind": "changed",
+                    "before": before,
+                    "title_diff": diffing.diff_html(before.title, new.title)
+                    if before.title != new.title
+                    else None,
+                    "body_diff": diffing.diff_html(before.body, new.body),
+                }
+            )
+    removed = sorted(old.values(), key=lambda c: c.number)
+    return render(
+        request,
+        "chapters/edition_changes.html",
+        {
+            "handbook": ed.handbook,
+            "edition": ed,
+            "previous": previous,
+            "changes": changes,
+            "removed": removed,
+        },
+    )
+
+
+@require_POST
+def export_edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
+    ed = get_edition(request, slug, label)
+    require_perm(request, "chapters.export_handbook")
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose one of the export formats."), status=400)
+    export, queued = request_export(
+        handbook=ed.handbook, edition=ed, format=form.cleaned_data["format"], by=request.user
+    )
+    if request.htmx:
+        return render(request, "chapters/edition.html#export", {"export": export, "edition": ed})
+    if queued:
+        messages.info(request, _("The export is being made; this page shows when it is ready."))
+    return redirect(ed)
+
+
+def draft_exports(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Exports of the current working text, watermarked as drafts (editors)."""
+    book = get_handbook(request, slug)
+    require_perm(request, "chapters.export_handbook")
+    form = ExportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            request_export(
+                handbook=book, edition=None, format=form.cleaned_data["format"], by=request.user
+            )
+            messages.info(request, _("The draft export is being made."))
+            return redirect("chapters:draft_exports", book.slug)
+        status = 400
+    exports = (
+        book.exports.filter(edition__isnull=True)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-pk")[:50]
+    )
+    return render(
+        request,
+        "chapters/draft_exports.html",
+        {"handbook": book, "form": form, "exports": exports},
+        status=status,
+    )
+
+
+def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The export's state, as a fragment that polls itself until the export is done or failed."""
+    export = get_export(request, pk)
+    return render(request, "chapters/edition.html#export", {"export": export})
+
+
+def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """Serve the stored file; never regenerate it here."""
+    export = get_export(request, pk)
+    if export.state != ExportState.DONE or not export.file:
+        raise Http404(_("This export is not ready."))
+    content_type = exporting.FORMATS[export.format][2]
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=str(export.file.name).rsplit("/", 1)[-1],
+        content_type=content_type,
+    )

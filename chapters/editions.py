@@ -1,0 +1,261 @@
+"""Publishing editions and making their exports.
+
+An edition is published once, from approved chapters, as an immutable snapshot; its exports are
+made once in the background, stored, and served from storage afterwards. Draft exports are made
+from the current working text each time an editor asks, watermarked as drafts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.tasks import task
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from chapters import clock, exporting
+from chapters.models import (
+    Chapter,
+    Edition,
+    EditionChapter,
+    Export,
+    ExportFormat,
+    ExportState,
+    Handbook,
+    Status,
+    rendered_html,
+)
+from chapters.signals import edition_published
+
+if TYPE_CHECKING:
+    from handbook_review.people.models import User
+
+log = logging.getLogger(__name__)
+
+
+class CannotPublish(Exception):
+    """Publishing was refused; `reasons` says why, in words an editor can act on."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def publication_blockers(handbook: Handbook) -> list[str]:
+    """Why the handbook cannot be published now (empty when every chapter is approved)."""
+    chapters = list(handbook.chapters.order_by("number"))
+    if not chapters:
+        return [_("The handbook has no chapters.")]
+    return [
+        _("Chapter %(number)s “%(title)s” is %(status)s, not approved.")
+        % {"number": c.number, "title": c.title, "status": c.get_status_display().lower()}
+        for c in chapters
+        if c.status != Status.APPROVED
+    ]
+
+
+def publish(
+    *,
+    handbook: Handbook,
+    label: str,
+    date: datetime.date,
+    release_notes: str,
+    by: User,
+) -> Edition:
+    """Publish the handbook's current, approved chapters as an edition that never changes.
+
+    The chapter rows are locked for the snapshot, so no edit or workflow change can slip in
+    between the approval check and the copy of the text.
+    """
+    with transaction.atomic():
+        chapters = list(
+            Chapter.objects.select_for_update().filter(handbook=handbook).order_by("number")
+        )
+        reasons = publication_blockers(handbook)
+        if reasons:
+            raise CannotPublish(reasons)
+        previous = Edition.objects.filter(handbook=handbook).order_by("-published_at").first()
+        edition = Edition(
+            handbook=handbook,
+            label=label.strip(),
+            date=date,
+            release_notes=release_notes.strip(),
+            title=handbook.title,
+            organisations=handbook.organisations,
+            distribution_marking=handbook.distribution_marking,
+            language=handbook.language,
+            previous=previous,
+            published_by=by,
+            published_at=clock.now(),
+        )
+        try:
+            edition.full_clean()
+        except ValidationError as error:
+            raise CannotPublish([m for ms in error.message_dict.values() for m in ms]) from error
+        try:
+            with transaction.atomic():
+                edition.save()
+        except IntegrityError as error:  # a concurrent publication took the label
+            raise CannotPublish(
+                [_("This handbook already has an edition with this label.")]
+            ) from error
+        EditionChapter.objects.bulk_create(
+            EditionChapter(
+                edition=edition,
+                chapter=c,
+                number=c.number,
+                title=c.title,
+                body=c.body,
+                version=c.version,
+            )
+            for c in chapters
+        )
+        transaction.on_commit(
+            lambda: edition_published.send(sender=Edition, edition=edition), robust=True
+        )
+    return edition
+
+
+# --- Export documents
+
+
+def _organisations(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def edition_document(edition: Edition) -> exporting.ExportDocument:
+    return exporting.ExportDocument(
+        title=edition.title,
+        label=edition.label,
+        date=edition.date,
+        organisations=_organisations(edition.organisations),
+        distribution_marking=edition.distribution_marking,
+        language=edition.language,
+        release_notes=edition.release_notes,
+        identifier=f"urn:handbook-review:{edition.handbook.slug}:{edition.label}",
+        chapters=[
+            exporting.ExportChapter(
+                number=c.number, title=c.title, body=c.body, version=c.version, html=c.rendered()
+            )
+            for c in edition.chapters.order_by("number")
+        ],
+    )
+
+
+def draft_document(handbook: Handbook, versions: dict[str, int]) -> exporting.ExportDocument:
+    """The working text at the recorded chapter versions (taken from history if it moved on)."""
+    chapters = []
+    for chapter in handbook.chapters.order_by("number"):
+        version = versions.get(str(chapter.pk))
+        if version is None:
+            continue
+        if version == chapter.version:
+            title, body = chapter.title, chapter.body
+        else:
+            old = chapter.history.get(version=version)
+            title, body = old.title, old.body
+        chapters.append(
+            exporting.ExportChapter(
+                number=chapter.number,
+                title=title,
+                body=body,
+                version=version,
+                html=rendered_html(chapter.pk, version, chapter.number, body),
+            )
+        )
+    today = clock.now().date()
+    return exporting.ExportDocument(
+        title=handbook.title,
+        label=_("Draft"),
+        date=today,
+        organisations=_organisations(handbook.organisations),
+        distribution_marking=handbook.distribution_marking,
+        language=handbook.language,
+        identifier=f"urn:handbook-review:{handbook.slug}:draft:{today.isoformat()}",
+        chapters=chapters,
+        draft=True,
+    )
+
+
+def request_export(
+    *, handbook: Handbook, edition: Edition | None, format: str, by: User
+) -> tuple[Export, bool]:
+    """Queue an export, or return the edition's existing one (made once, then served).
+
+    Returns (export, queued). A failed edition export is queued again; a draft export is
+    always made anew from the current text.
+    """
+    if format not in ExportFormat.values:
+        raise ValueError(f"Unknown export format {format!r}.")
+    with transaction.atomic():
+        if edition is not None:
+            export, created = Export.objects.select_for_update().get_or_create(
+                edition=edition,
+                format=format,
+                defaults={"handbook": handbook, "requested_by": by},
+            )
+            if not created and export.state != ExportState.FAILED:
+                return export, False
+            if not created:
+                export.state, export.error = ExportState.QUEUED, ""
+                export.requested_by, export.requested_at = by, clock.now()
+                export.save()
+        else:
+            versions = {str(pk): v for pk, v in handbook.chapters.values_list("pk", "version")}
+            export = Export.objects.create(
+                handbook=handbook, format=format, requested_by=by, versions=versions
+            )
+        export_id = export.pk
+        transaction.on_commit(lambda: make_export.enqueue(export_id))
+    return export, True
+
+
+@task()
+def make_export(export_id: int) -> None:
+    """Render one export and store it; a failure is recorded, never a broken file."""
+    claimed = Export.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
+        state=ExportState.RUNNING, started_at=clock.now()
+    )
+    if not claimed:  # another worker has it, or it is done
+        return
+    export = Export.objects.select_related("handbook", "edition__handbook").get(pk=export_id)
+    try:
+        if export.edition is not None:
+            document = edition_document(export.edition)
+        else:
+            document = draft_document(export.handbook, export.versions)
+        render, extension, _content_type = exporting.FORMATS[export.format]
+        data = render(document, media_root=Path(settings.MEDIA_ROOT))
+        if not data:
+            raise exporting.ExportError("The export came out empty.")
+    except Exception as error:
+        log.exception("Export %s failed", export_id)
+        Export.objects.filter(pk=export_id).update(
+            state=ExportState.FAILED,
+            error=str(error) or type(error).__name__,
+            finished_at=clock.now(),
+        )
+        return
+    export.file.save(export_filename(export, extension), ContentFile(data), save=False)
+    Export.objects.filter(pk=export_id).update(
+        state=ExportState.DONE,
+        file=export.file.name,
+        size=len(data),
+        error="",
+        finished_at=clock.now(),
+    )
+
+
+def export_filename(export: Export, extension: str) -> str:
+    if export.edition is not None:
+        stem = f"{export.handbook.slug}-{export.edition.label.replace('.', '-')}"
+    else:
+        stem = f"{export.handbook.slug}-draft-{clock.now():%Y%m%d-%H%M}"
+    return f"{slugify(stem)}.{extension}"

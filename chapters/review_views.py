@@ -1,0 +1,338 @@
+"""Pages of the review process: rounds (open, change, extend, close), sign-off, chapter workflow.
+
+The rules live in chapters.review; these views fetch with the usual helpers (404 for what the
+user may not see, 403 for what they may see but not change) and turn refusals into messages.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chapters import clock, review
+from chapters.forms import (
+    CloseRoundForm,
+    ExtendRoundForm,
+    RoundChangeForm,
+    RoundForm,
+    TransitionForm,
+)
+from chapters.models import Round, SignOff, Status, Transition, Verdict
+from chapters.views import get_chapter, get_handbook, require_perm
+from handbook_review.http import AuthedRequest
+
+MANAGE = "chapters.manage_round"
+
+
+def get_round(request: AuthedRequest, slug: str, pk: int) -> Round:
+    """A round the user may see: editors any; counterparts rounds inviting their jurisdiction."""
+    return get_object_or_404(
+        Round.objects.visible_to(request.user).select_related("handbook", "created_by"),
+        handbook__slug=slug,
+        pk=pk,
+    )
+
+
+def form_errors(form: Any, error: ValidationError) -> None:
+    """Put a refusal from chapters.review on the form fields it names (or the whole form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Rounds
+
+
+def rounds(request: AuthedRequest, slug: str) -> HttpResponse:
+    book = get_handbook(request, slug)
+    found = list(
+        Round.objects.visible_to(request.user)
+        .filter(handbook=book)
+        .prefetch_related("jurisdictions")
+        .distinct()
+    )
+    now = clock.now()
+    for r in found:
+        r.current_state = r.state(now)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "chapters/rounds.html",
+        {"handbook": book, "rounds": found, "can_manage": request.user.has_perm(MANAGE)},
+    )
+
+
+def new_round(request: AuthedRequest, slug: str) -> HttpResponse:
+    book = get_handbook(request, slug)
+    require_perm(request, MANAGE)
+    form = RoundForm(
+        request.POST or None,
+        handbook=book,
+        initial={
+            "chapters": book.chapters.filter(status=Status.IN_REVIEW),
+            "jurisdictions": book.jurisdictions.all(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = review.open_round(
+                handbook=book,
+                name=data["name"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                chapters=data["chapters"],
+                jurisdictions=data["jurisdictions"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, _("Review round “%(name)s” opened.") % {"name": created})
+            return redirect("chapters:round", book.slug, created.pk)
+    return render(
+        request,
+        "chapters/round_form.html",
+        {"handbook": book, "form": form, "round": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def round_context(request: AuthedRequest, found: Round) -> dict[str, Any]:
+    """Everything the round page shows: scope, the sign-off grid, history, editors' forms."""
+    now = clock.now()
+    user = request.user
+    chapters = list(found.chapters.order_by("number"))
+    jurisdictions = list(found.jurisdictions.order_by("code"))
+    standing = {
+        (s.chapter_id, s.jurisdiction_id): s
+        for s in found.sign_offs.filter(withdrawn_at__isnull=True).select_related("by")
+    }
+    is_open = found.is_open(now)
+    may_sign = (
+        is_open
+        and user.has_perm("chapters.sign_off_round")
+        and any(j.pk == user.jurisdiction_id for j in jurisdictions)
+    )
+    grid = [
+        {
+            "jurisdiction": j,
+            "mine": may_sign and j.pk == user.jurisdiction_id,
+            "cells": [{"chapter": c, "sign_off": standing.get((c.pk, j.pk))} for c in chapters],
+        }
+        for j in jurisdictions
+    ]
+    can_manage = user.has_perm(MANAGE)
+    state = found.state(now)
+    return {
+        "handbook": found.handbook,
+        "round": found,
+        "state": state,
+        "chapters": chapters,
+        "jurisdictions": jurisdictions,
+        "grid": grid,
+        "events": found.events.select_related("by"),
+        # A closed round can still be extended (reopened); not changed or closed again.
+        "can_manage": can_manage,
+        "can_change": can_manage and state != "closed",
+        "extend_form": ExtendRoundForm(prefix="extend", initial={"closes_at": found.closes_at}),
+        "close_form": CloseRoundForm(prefix="close"),
+        "verdicts": Verdict.choices,
+    }
+
+
+def round_detail(
+    request: AuthedRequest, slug: str, pk: int, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    found = get_round(request, slug, pk)
+    return render(
+        request, "chapters/round.html", {**round_context(request, found), **forms}, status=status
+    )
+
+
+def edit_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    found = get_round(request, slug, pk)
+    require_perm(request, MANAGE)
+    form = RoundChangeForm(
+        request.POST or None,
+        handbook=found.handbook,
+        initial={
+            "name": found.name,
+            "chapters": found.chapters.all(),
+            "jurisdictions": found.jurisdictions.all(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            review.change_round(
+                found,
+                by=request.user,
+                name=data["name"],
+                chapters=data["chapters"],
+                jurisdictions=data["jurisdictions"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, _("Round changed."))
+            return redirect("chapters:round", slug, found.pk)
+    return render(
+        request,
+        "chapters/round_form.html",
+        {"handbook": found.handbook, "form": form, "round": found},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def extend_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    found = get_round(request, slug, pk)
+    require_perm(request, MANAGE)
+    form = ExtendRoundForm(request.POST, prefix="extend")
+    if form.is_valid():
+        try:
+            review.extend_round(
+                found,
+                closes_at=form.cleaned_data["closes_at"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, _("Round extended."))
+            return redirect("chapters:round", slug, found.pk)
+    return round_detail(request, slug, pk, status=400, extend_form=form)
+
+
+@require_POST
+def close_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    found = get_round(request, slug, pk)
+    require_perm(request, MANAGE)
+    form = CloseRoundForm(request.POST, prefix="close")
+    if form.is_valid():
+        try:
+            review.close_round(found, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, _("Round closed."))
+            return redirect("chapters:round", slug, found.pk)
+    return round_detail(
+        request,
+        slug,
+        pk,
+        status=400,
+        close_form=form,
+        error=" ".join(str(e) for e in form.non_field_errors()),
+    )
+
+
+# --- Sign-off
+
+
+@require_POST
+def sign_off(request: AuthedRequest, slug: str, pk: int, chapter_pk: int) -> HttpResponse:
+    found = get_round(request, slug, pk)
+    require_perm(request, "chapters.sign_off_round")
+    chap = get_chapter(request, slug, chapter_pk)
+    try:
+        review.sign_off(found, chap, by=request.user, verdict=request.POST.get("verdict", ""))
+    except review.SignOffRefused as error:
+        return round_detail(request, slug, pk, status=400, error=str(error))
+    messages.success(request, _("Signed off “%(chapter)s”.") % {"chapter": chap})
+    return redirect("chapters:round", slug, found.pk)
+
+
+@require_POST
+def withdraw_sign_off(request: AuthedRequest, slug: str, pk: int, sign_off_pk: int) -> HttpResponse:
+    found = get_round(request, slug, pk)
+    require_perm(request, "chapters.sign_off_round")
+    given = get_object_or_404(
+        SignOff.objects.select_related("chapter"), round=found, pk=sign_off_pk
+    )
+    if given.jurisdiction_id != request.user.jurisdiction_id:
+        raise PermissionDenied
+    try:
+        review.withdraw_sign_off(given, by=request.user)
+    except review.SignOffRefused as error:
+        return round_detail(request, slug, pk, status=400, error=str(error))
+    messages.success(
+        request, _("Sign-off of “%(chapter)s” withdrawn.") % {"chapter": given.chapter}
+    )
+    return redirect("chapters:round", slug, found.pk)
+
+
+# --- Workflow
+
+
+def workflow(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """The chapter's workflow: where it stands, how it got there, and (editors) where it can go."""
+    chap = get_chapter(request, slug, pk)
+    can_move = request.user.has_perm(review.TRANSITION_PERM)
+    posted: TransitionForm | None = None
+    if request.method == "POST":
+        if not can_move:
+            raise PermissionDenied
+        to = request.POST.get("to", "")
+        posted = TransitionForm(request.POST, auto_id=f"{to if to in Status.values else 'step'}_%s")
+        if posted.is_valid():
+            data = posted.cleaned_data
+            try:
+                review.transition(
+                    chap,
+                    to=data["to"],
+                    by=request.user,
+                    note=data["note"],
+                    override=data["override"],
+                )
+            except review.GuardFailed as error:
+                posted.add_error(None, error.reasons)
+            except review.IllegalTransition as error:
+                posted.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("The chapter is now “%(status)s”.") % {"status": chap.get_status_display()},
+                )
+                return redirect("chapters:workflow", slug, chap.pk)
+    steps = []
+    if can_move:
+        for target in review.next_states(chap.status):
+            form = TransitionForm(auto_id=f"{target}_%s", initial={"to": target})
+            if posted is not None and posted.data.get("to") == target:
+                form = posted  # the refused form, with what was typed, under its own button
+            step = review.TRANSITIONS[(Status(chap.status), target)]
+            steps.append(
+                {
+                    "target": target,
+                    "target_label": target.label,
+                    "label": step.label,
+                    "note_required": step.note_required,
+                    "blockers": review.blockers(chap, target),
+                    "form": form,
+                }
+            )
+    # A refusal for a step that is not offered (any more): shown at the top of the page.
+    stray = posted is not None and posted.data.get("to") not in [s["target"] for s in steps]
+    return render(
+        request,
+        "chapters/workflow.html",
+        {
+            "handbook": chap.handbook,
+            "chapter": chap,
+            "transitions": Transition.objects.filter(chapter=chap).select_related("by"),
+            "steps": steps,
+            "refused": posted.errors if posted is not None and stray else None,
+            "window": review.review_window(chap, request.user),
+            "rounds": Round.objects.visible_to(request.user).filter(chapters=chap).distinct(),
+        },
+        status=400 if posted is not None else 200,
+    )

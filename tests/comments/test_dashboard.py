@@ -1,0 +1,258 @@
+"""The editors' dashboard: counts per chapter × jurisdiction, sign-offs, blockers, the chart,
+permissions and a query budget independent of the number of chapters and jurisdictions."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from chapters.models import Round, Status, Verdict
+from comments.models import accept, reject
+from tests import factories
+from tests.conftest import client_for
+
+
+def url(book, **query):
+    base = reverse("comments:dashboard", args=[book.slug])
+    return base + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+@pytest.fixture
+def bosnian(db):
+    """Bosnian customs counterpart: comments like `counterpart`, for a second jurisdiction."""
+    return factories.user(code="BA", agency="customs", name="Jelena Bosnian")
+
+
+@pytest.fixture
+def second(handbook, editor):
+    """Chapter 3, in review."""
+    return factories.chapter(handbook, by=editor, title="Practice", number=3)
+
+
+@pytest.fixture
+def approved(handbook, editor):
+    """Chapter 4, approved: never blocked."""
+    return factories.chapter(handbook, by=editor, title="Approved", number=4, status="approved")
+
+
+@pytest.fixture
+def scene(handbook, chapter, second, approved, editor, counterpart, bosnian):
+    """A round over chapters 1, 3 and 4 for AL and BA, with what each jurisdiction did in it."""
+    clear_rounds(handbook)
+    round_ = factories.dash_round(handbook, [chapter, second, approved], by=editor)
+    factories.dash_comment(chapter, by=counterpart, words="serial number")
+    factories.dash_comment(chapter, by=counterpart, words="calibre").resolve(by=counterpart)
+    taken = factories.dash_suggest(
+        chapter, by=counterpart, words="Officers record", replacement="Officers write down"
+    )
+    refused = factories.dash_suggest(
+        chapter, by=counterpart, words="obliges", replacement="asks", rationale="Softer."
+    )
+    accept(taken, by=editor)
+    reject(refused, by=editor, reason="The Protocol does oblige.")
+    factories.dash_suggest(second, by=counterpart, words="make", replacement="brand")
+    factories.dash_comment(second, by=bosnian, words="Firearms Protocol")
+    factories.dash_sign_off(round_, chapter, by=bosnian, verdict=Verdict.WITH_COMMENTS)
+    factories.dash_sign_off(round_, second, by=counterpart, verdict=Verdict.NO_COMMENTS)
+    # Open threads of an approved chapter do not block anything.
+    factories.dash_comment(approved, by=editor, words="serial number")
+    return round_
+
+
+def clear_rounds(book):
+    """Drop the rounds the chapter factory opens, so each test says which rounds exist."""
+    Round.objects.filter(handbook=book).delete()
+
+
+def cell(board, chapter, code):
+    row = next(r for r in board.rows if r.chapter.pk == chapter.pk)
+    return next(c for c in row.cells if c.jurisdiction.code == code)
+
+
+def test_cells_count_comments_and_suggestions_by_jurisdiction(
+    scene, editor, chapter, second, handbook
+):
+    response = client_for(editor).get(url(handbook))
+    assert response.status_code == 200
+    board = response.context["board"]
+    assert board.round == scene  # the open round is the default
+    assert [j.code for j in board.jurisdictions] == ["AL", "BA"]
+    al = cell(board, chapter, "AL").tally
+    assert (al.comments_open, al.comments_resolved) == (1, 1)
+    assert (al.suggestions_open, al.suggestions_accepted, al.suggestions_rejected) == (0, 1, 1)
+    assert cell(board, chapter, "BA").tally.total == 0
+    assert cell(board, second, "AL").tally.suggestions_open == 1
+    assert cell(board, second, "BA").tally.comments_open == 1
+    html = response.content.decode()
+    assert "C 1 open · 1 res" in html
+    assert "S 0 open · 1 acc · 1 rej" in html
+
+
+def test_sign_off_marks(scene, editor, chapter, second, handbook):
+    board = client_for(editor).get(url(handbook)).context["board"]
+    assert cell(board, chapter, "BA").mark == "✓"
+    assert cell(board, chapter, "BA").sign_off_label == "with comments"
+    assert cell(board, second, "AL").sign_off_label == "no comments"
+    assert cell(board, chapter, "AL").mark == "—"
+    assert cell(board, chapter, "AL").sign_off_label == "not signed off"
+
+
+def test_blocked_chapters_say_why(scene, editor, chapter, second, approved, handbook):
+    response = client_for(editor).get(url(handbook))
+    blocked = {row.chapter.pk: row.reasons for row in response.context["board"].blocked}
+    assert blocked == {
+        chapter.pk: ["1 open comment thread", "not signed off by Albania"],
+        second.pk: [
+            "1 open suggestion",
+            "1 open comment thread",
+            "not signed off by Bosnia and Herzegovina",
+        ],
+    }
+    assert "not signed off by Bosnia and Herzegovina" in response.content.decode()
+
+
+def test_withdrawn_sign_off_does_not_count(scene, editor, chapter, bosnian, handbook):
+    from chapters import clock
+    from chapters.models import SignOff
+
+    SignOff.objects.filter(chapter=chapter, jurisdiction__code="BA").update(
+        withdrawn_at=clock.now(), withdrawn_by=bosnian
+    )
+    board = client_for(editor).get(url(handbook)).context["board"]
+    assert cell(board, chapter, "BA").mark == "—"
+
+
+def test_round_counts_only_threads_opened_while_it_was_open(
+    scene, editor, counterpart, chapter, handbook
+):
+    earlier = factories.dash_round(
+        handbook,
+        [chapter],
+        by=editor,
+        name="Earlier round",
+        opens_in=timedelta(days=-20),
+        closes_in=timedelta(days=-10),
+    )
+    board = client_for(editor).get(url(handbook, round=earlier.pk)).context["board"]
+    assert board.round == earlier
+    assert cell(board, chapter, "AL").tally.total == 0
+    # Blockers look at the chapter as it is, whatever the round.
+    assert board.blocked[0].open_comments == 1
+    everything = client_for(editor).get(url(handbook, round="all")).context["board"]
+    assert everything.round is None
+    assert cell(everything, chapter, "AL").tally.total == 4
+
+
+def test_deadline_shown_in_local_time_with_time_left(scene, editor, handbook):
+    from chapters import clock
+
+    with clock.frozen(scene.closes_at - timedelta(days=2, hours=3)):
+        html = client_for(editor).get(url(handbook)).content.decode()
+    assert "closes in 2\xa0days" in html
+    assert "CET" in html or "CEST" in html
+    assert "Europe/Belgrade" in html
+    with clock.frozen(scene.closes_at + timedelta(minutes=1)):
+        html = client_for(editor).get(url(handbook, round=scene.pk)).content.decode()
+    assert "closed" in html
+
+
+def test_participation_chart_has_a_text_alternative(scene, editor, handbook):
+    response = client_for(editor).get(url(handbook))
+    html = response.content.decode()
+    assert '<svg class="chart"' in html
+    assert 'role="img"' in html
+    assert '<table class="participation" id="participation-data">' in html
+    albania = next(
+        p for p in response.context["board"].participation if p.jurisdiction.code == "AL"
+    )
+    # 2 comment threads, 3 suggestions on chapters 1 and 3, 1 sign-off.
+    assert (albania.threads, albania.suggestions, albania.sign_offs) == (2, 3, 1)
+    assert "<title>Albania: 2 comment threads, 3 suggestions, 1 sign-offs</title>" in html
+
+
+def test_unknown_round_is_not_found(scene, editor, handbook):
+    assert client_for(editor).get(url(handbook, round=99999)).status_code == 404
+    assert client_for(editor).get(url(handbook, round="x")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("editor", 200), ("administrator", 200), ("counterpart", 403), ("outsider", 404)],
+)
+def test_permissions(request, handbook, chapter, role, status):
+    person = request.getfixturevalue(role)
+    assert client_for(person).get(url(handbook)).status_code == status
+
+
+def test_anonymous_is_sent_to_log_in(handbook):
+    response = client_for(None).get(url(handbook))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_handbook_page_links_editors_to_the_dashboard(handbook, chapter, editor, counterpart):
+    link = reverse("comments:dashboard", args=[handbook.slug])
+    assert link in client_for(editor).get(handbook.get_absolute_url()).content.decode()
+    assert link not in client_for(counterpart).get(handbook.get_absolute_url()).content.decode()
+
+
+# --- Query budget
+
+
+CODES = ("AL", "BA", "XK", "ME", "MK")
+
+
+def build(editor, *, chapters, codes, threads_each):
+    book = factories.handbook(codes=CODES)
+    chaps = [
+        factories.chapter(book, by=editor, title=f"Chapter {n}", number=n)
+        for n in range(1, chapters + 1)
+    ]
+    clear_rounds(book)
+    round_ = factories.dash_round(book, chaps, by=editor, codes=codes)
+    people = [factories.user(code=code) for code in codes]
+    for chap in chaps:
+        for person in people:
+            for _ in range(threads_each):
+                factories.dash_comment(chap, by=person)
+            factories.dash_suggest(chap, by=person, words="make", replacement="brand")
+            factories.dash_sign_off(round_, chap, by=person, verdict=Verdict.NO_COMMENTS)
+    return book
+
+
+def count_queries(client, address):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(address)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor):
+    small = build(editor, chapters=2, codes=CODES[:2], threads_each=1)
+    large = build(editor, chapters=8, codes=CODES, threads_each=3)
+    client = client_for(editor)
+    client.get(url(small))  # warm the session and caches
+    few, response = count_queries(client, url(small))
+    many, large_response = count_queries(client, url(large))
+    assert len(response.context["board"].rows) == 2
+    assert len(large_response.context["board"].jurisdictions) == 5
+    assert (
+        cell(large_response.context["board"], large.chapters.get(number=8), "MK").tally.total == 4
+    )
+    # session, user (with the header's unread count), user's permissions, group permissions,
+    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs.
+    assert few == many == 10
+    everything_few, _ = count_queries(client, url(small, round="all"))
+    everything_many, _ = count_queries(client, url(large, round="all"))
+    # The same, plus which jurisdictions each chapter's rounds invited.
+    assert everything_few == everything_many == 11
+
+
+def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):
+    clear_rounds(handbook)
+    factories.dash_round(handbook, [draft], by=editor)
+    board = client_for(editor).get(url(handbook)).context["board"]
+    assert [r.chapter.pk for r in board.rows] == [draft.pk]
+    assert board.rows[0].chapter.status == Status.DRAFT

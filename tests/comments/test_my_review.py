@@ -1,0 +1,201 @@
+"""A participant's own review page: open rounds and deadlines, their suggestions and threads."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from chapters import clock
+from chapters.models import Round, Verdict
+from comments.models import accept, reject
+from tests import factories
+from tests.conftest import client_for
+
+
+def url(book):
+    return reverse("comments:my_review", args=[book.slug])
+
+
+@pytest.fixture
+def colleague(db):
+    """Another Albanian counterpart: their editors-only notes are not `counterpart`'s to see."""
+    return factories.user(code="AL", agency="customs", name="Besa Colleague")
+
+
+@pytest.fixture
+def second(handbook, editor):
+    """Chapter 3, in review."""
+    return factories.chapter(handbook, by=editor, title="Practice", number=3)
+
+
+@pytest.fixture
+def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
+    Round.objects.filter(handbook=handbook).delete()  # the chapter factory's own rounds
+    rounds = {
+        "open": factories.dash_round(
+            handbook, [chapter, second, draft], by=editor, name="Spring round"
+        ),
+        "theirs": factories.dash_round(
+            handbook, [chapter], by=editor, codes=("BA",), name="Bosnian round"
+        ),
+        "later": factories.dash_round(
+            handbook,
+            [second],
+            by=editor,
+            name="Autumn round",
+            opens_in=timedelta(days=30),
+            closes_in=timedelta(days=40),
+        ),
+        "past": factories.dash_round(
+            handbook,
+            [chapter],
+            by=editor,
+            name="Winter round",
+            opens_in=timedelta(days=-30),
+            closes_in=timedelta(days=-20),
+        ),
+    }
+    factories.dash_sign_off(rounds["open"], chapter, by=colleague, verdict=Verdict.NO_COMMENTS)
+    mine = {
+        "rejected": factories.dash_suggest(
+            chapter, by=counterpart, words="obliges", replacement="asks"
+        ),
+        "accepted": factories.dash_suggest(
+            chapter, by=counterpart, words="Officers record", replacement="Officers write down"
+        ),
+        "open": factories.dash_suggest(second, by=counterpart, words="make", replacement="brand"),
+        "comment": factories.dash_comment(chapter, by=counterpart, words="calibre"),
+        "resolved": factories.dash_comment(second, by=counterpart, words="serial number"),
+    }
+    reject(mine["rejected"], by=editor, reason="The Protocol does oblige.")
+    accept(mine["accepted"], by=editor)
+    mine["resolved"].resolve(by=editor)
+    others = {
+        "private": factories.dash_comment(
+            chapter, by=colleague, words="Firearms Protocol", visibility="editors"
+        ),
+        "public": factories.dash_comment(chapter, by=colleague, words="Firearms Protocol"),
+        "editors": factories.dash_comment(
+            chapter, by=editor, words="Firearms Protocol", visibility="editors"
+        ),
+    }
+    return rounds, mine, others
+
+
+def test_shows_rounds_open_to_my_jurisdiction_with_deadlines(scene, handbook, counterpart):
+    rounds, _mine, _others = scene
+    with clock.frozen(rounds["open"].closes_at - timedelta(days=2, hours=1)):
+        response = client_for(counterpart).get(url(handbook))
+    assert response.status_code == 200
+    review = response.context["review"]
+    assert [s.round.name for s in review.rounds] == ["Spring round", "Autumn round"]
+    spring, autumn = review.rounds
+    assert (spring.state, spring.time_left) == ("open", "closes in 2\xa0days")
+    assert autumn.state == "scheduled"
+    html = response.content.decode()
+    assert "Bosnian round" not in html
+    assert "Winter round" not in html
+    assert "closes in 2\xa0days" in html
+    assert "Europe/Belgrade" in html
+
+
+def test_chapters_in_scope_with_my_jurisdictions_sign_off(
+    scene, handbook, chapter, second, counterpart
+):
+    response = client_for(counterpart).get(url(handbook))
+    spring = response.context["review"].rounds[0]
+    # The draft in the round is not for counterparts to read.
+    assert [c.chapter.pk for c in spring.chapters] == [chapter.pk, second.pk]
+    first, other = spring.chapters
+    assert (first.verdict, first.sign_off_label) == (Verdict.NO_COMMENTS, "signed off, no comments")
+    assert other.sign_off_label == "not signed off yet"
+    # My open comment and my colleague's public one; not the colleague's editors-only note.
+    assert first.open_threads == 2
+    assert first.url in response.content.decode()
+
+
+def test_my_suggestions_with_their_decisions(scene, handbook, counterpart, editor):
+    _rounds, mine, _others = scene
+    response = client_for(counterpart).get(url(handbook))
+    items = {s.suggestion.pk: s for s in response.context["review"].suggestions}
+    assert set(items) == {mine["rejected"].pk, mine["accepted"].pk, mine["open"].pk}
+    rejected = items[mine["rejected"].pk]
+    assert rejected.suggestion.status == "rejected"
+    assert rejected.decision.reason == "The Protocol does oblige."
+    assert rejected.decision.by == editor
+    assert items[mine["accepted"].pk].decision.get_kind_display() == "Accepted"
+    assert items[mine["open"].pk].decision is None
+    html = response.content.decode()
+    assert "The Protocol does oblige." in html
+    assert "Waiting for an editor" in html
+    assert rejected.url in html
+
+
+def test_my_threads_and_not_others_editors_only_ones(scene, handbook, counterpart):
+    _rounds, mine, others = scene
+    review = client_for(counterpart).get(url(handbook)).context["review"]
+    assert {t.thread.pk: t.thread.status for t in review.threads} == {
+        mine["comment"].pk: "open",
+        mine["resolved"].pk: "resolved",
+    }
+    shown = {t.thread.pk for t in review.threads} | {
+        s.suggestion.thread_id for s in review.suggestions
+    }
+    assert not shown & {t.pk for t in others.values()}
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("editor", 200), ("administrator", 200), ("counterpart", 200), ("outsider", 404)],
+)
+def test_permissions(request, handbook, chapter, role, status):
+    person = request.getfixturevalue(role)
+    assert client_for(person).get(url(handbook)).status_code == status
+
+
+def test_anonymous_is_sent_to_log_in(handbook):
+    response = client_for(None).get(url(handbook))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_handbook_page_links_counterparts_here(handbook, chapter, counterpart):
+    assert (
+        url(handbook) in client_for(counterpart).get(handbook.get_absolute_url()).content.decode()
+    )
+
+
+def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counterpart):
+    def add(n):
+        chaps = [factories.chapter(handbook, by=editor, title=f"Chapter {n}-{i}") for i in range(n)]
+        Round.objects.filter(chapters__in=chaps).delete()  # the chapter factory's own rounds
+        for i in range(n):
+            round_ = factories.dash_round(handbook, chaps, by=editor, name=f"Round {n}-{i}")
+            factories.dash_sign_off(round_, chaps[i], by=counterpart, verdict=Verdict.NO_COMMENTS)
+        for chap in chaps:
+            suggestion = factories.dash_suggest(
+                chap, by=counterpart, words="make", replacement="brand"
+            )
+            reject(suggestion, by=editor, reason="No.")
+            factories.dash_suggest(chap, by=counterpart, words="calibre", replacement="bore")
+            factories.dash_comment(chap, by=counterpart)
+
+    def count(client):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url(handbook))
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.context["review"]
+
+    client = client_for(counterpart)
+    add(1)
+    one, review = count(client)
+    assert (len(review.rounds), len(review.suggestions), len(review.threads)) == (1, 2, 1)
+    add(5)
+    many, review = count(client)
+    assert (len(review.rounds), len(review.suggestions), len(review.threads)) == (6, 12, 6)
+    # session, user (with the header's unread count), user's permissions, group permissions,
+    # handbook, rounds, their chapters, sign-offs, open threads per chapter, suggestions, their
+    # decisions, comment threads.
+    assert one == many == 12
