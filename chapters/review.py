@@ -159,6 +159,10 @@ def _locked_round(round: Round) -> Round:
     return Round.objects.select_for_update().get(pk=round.pk)
 
 
+# Notifications remind invited jurisdictions this long before a round closes.
+REMINDER_BEFORE_CLOSE = timedelta(hours=48)
+
+
 def extend_round(round: Round, *, closes_at: datetime, by: User, note: str = "") -> Round:
     """Give reviewers more time: the new closing time must be later than the current one."""
     _require_manager(by)
@@ -172,9 +176,14 @@ def extend_round(round: Round, *, closes_at: datetime, by: User, note: str = "")
         if closes_at <= now:
             raise ValidationError({"closes_at": [_("The new closing time has already passed.")]})
         locked.closes_at = closes_at
-        locked.save(update_fields=["closes_at"])
+        # The new deadline gets its own reminder, and a reopened round its own closing notice.
+        if closes_at - REMINDER_BEFORE_CLOSE > now:
+            locked.reminded_at = None
+        locked.announced_closed_at = None
+        locked.save(update_fields=["closes_at", "reminded_at", "announced_closed_at"])
         _event(locked, RoundChange.EXTENDED, by=by, note=note.strip())
     round.closes_at = closes_at
+    round.reminded_at, round.announced_closed_at = locked.reminded_at, None
     return locked
 
 
@@ -250,25 +259,40 @@ def can_review(chapter: Chapter, user: User, at: datetime | None = None) -> bool
     """
     if is_editor(user):
         return True
+    return current_window(chapter, user, at) is not None
+
+
+def current_window(
+    chapter: Chapter, user: User, at: datetime | None = None
+) -> tuple[str, datetime] | None:
+    """For a counterpart: the open round (name, closing time) through which they review the
+    chapter now, the latest-closing one; None if there is none (or the chapter is not in review).
+    """
     if chapter.status != Status.IN_REVIEW or user.jurisdiction_id is None:
-        return False
+        return None
     at = at or clock.now()
-    return any(opens <= at < closes for opens, closes in _windows(chapter, user))
+    open_now = [
+        (closes, name) for opens, closes, name in _windows(chapter, user) if opens <= at < closes
+    ]
+    if not open_now:
+        return None
+    closes, name = max(open_now)
+    return name, closes
 
 
-def _windows(chapter: Chapter, user: User) -> list[tuple[datetime, datetime]]:
+def _windows(chapter: Chapter, user: User) -> list[tuple[datetime, datetime, str]]:
     """When the user's rounds on this chapter are open: fetched once per chapter object and user.
 
     A chapter page asks `can_review` several times (the page, its forms, the thread cards);
     the object lives for one request, so rounds changed meanwhile do not matter.
     """
-    memo: dict[int, list[tuple[datetime, datetime]]] = chapter.__dict__.setdefault(
+    memo: dict[int, list[tuple[datetime, datetime, str]]] = chapter.__dict__.setdefault(
         "_review_windows", {}
     )
     if user.pk not in memo:
         memo[user.pk] = list(
             Round.objects.filter(chapters=chapter, jurisdictions=user.jurisdiction_id).values_list(
-                "opens_at", "closes_at"
+                "opens_at", "closes_at", "name"
             )
         )
     return memo[user.pk]

@@ -133,10 +133,51 @@ def reanchor(old_text: str, new_text: str, anchors: Sequence[Anchor]) -> list[Re
     fresh = _fresh_regions(new_text, ops)
     results = []
     for anchor in anchors:
+        if anchor.start == anchor.end and not anchor.quote.exact:
+            point = _follow_point(old_text, new_text, ops, op_starts, anchor)
+            results.append(point or Reanchored(Outcome.ORPHANED, None))
+            continue
         found = _consistent(old_text, anchor)
         placed = None if found is None else _follow(new_text, ops, op_starts, fresh, found)
         results.append(placed or Reanchored(Outcome.ORPHANED, None))
     return results
+
+
+# A point (an insertion proposed at the cursor) has no words of its own: it follows the text
+# around it, and only while that many characters on each side are untouched.
+_POINT_CONTEXT = 8
+
+
+def _follow_point(
+    old_text: str, new_text: str, ops: list[Opcode], op_starts: list[int], anchor: Anchor
+) -> Reanchored | None:
+    """Carry a zero-length anchor to the same spot between the same words, or give up.
+
+    The point must still sit between its recorded prefix and suffix in the old text, and lie
+    inside one unchanged stretch of the diff with untouched text on both sides; an edit right
+    at the point makes "the same place" ambiguous, so the point is orphaned rather than guessed.
+    """
+    at = anchor.start
+    quote = anchor.quote
+    near_before = quote.prefix[-_POINT_CONTEXT:]
+    near_after = quote.suffix[:_POINT_CONTEXT]
+    if not (
+        0 <= at <= len(old_text)
+        and old_text[:at].endswith(near_before)
+        and old_text[at:].startswith(near_after)
+    ):
+        return None
+    if not ops:  # both texts are empty
+        return None
+    tag, i1, i2, j1, _ = ops[bisect_right(op_starts, at) - 1]
+    inside = i1 < at < i2 or (at == 0 == i1 < i2) or (at == len(old_text) == i2 > i1)
+    if tag != "equal" or not inside:
+        return None
+    if at - i1 < len(near_before) or i2 - at < len(near_after):
+        return None  # the untouched stretch is shorter than the context that identifies it
+    moved = at + (j1 - i1)
+    new = _anchor(new_text, moved, moved)
+    return Reanchored(Outcome.KEPT if moved == at else Outcome.MOVED, new)
 
 
 def _fresh_regions(new_text: str, ops: list[Opcode]) -> tuple[list[int], list[int]]:

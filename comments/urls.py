@@ -1,28 +1,46 @@
 from django.urls import path
 
-from comments import report_views, views
+from comments import report_views, suggestion_views, views
 
 app_name = "comments"
 
 urlpatterns = [
     path("h/<slug:slug>/c/<int:pk>/threads/new/", views.new_thread, name="new_thread"),
     path("h/<slug:slug>/c/<int:pk>/annotations/", views.annotations, name="annotations"),
-    path("h/<slug:slug>/c/<int:pk>/suggestions/new/", views.new_suggestion, name="new_suggestion"),
-    path("h/<slug:slug>/c/<int:pk>/suggestions/bulk/", views.bulk_decide, name="bulk_decide"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/suggestions/new/",
+        suggestion_views.new_suggestion,
+        name="new_suggestion",
+    ),
+    path(
+        "h/<slug:slug>/c/<int:pk>/suggestions/bulk/",
+        suggestion_views.bulk_decide,
+        name="bulk_decide",
+    ),
     path(
         "h/<slug:slug>/c/<int:pk>/suggestions/preview/",
-        views.preview_suggestion,
+        suggestion_views.preview_suggestion,
         name="preview_suggestion",
     ),
     path(
         "h/<slug:slug>/c/<int:pk>/suggestions/rewrite/",
-        views.rewrite_section,
+        suggestion_views.rewrite_section,
         name="rewrite_section",
     ),
-    path("suggestions/<int:pk>/accept/", views.accept_suggestion, name="accept_suggestion"),
-    path("suggestions/<int:pk>/decide/", views.decide_suggestion, name="decide_suggestion"),
-    path("suggestions/<int:pk>/reject/", views.reject_suggestion, name="reject_suggestion"),
-    path("suggestions/<int:pk>/withdraw/", views.withdraw_suggestion, name="withdraw_suggestion"),
+    path(
+        "suggestions/<int:pk>/accept/", suggestion_views.accept_suggestion, name="accept_suggestion"
+    ),
+    path(
+        "suggestions/<int:pk>/decide/", suggestion_views.decide_suggestion, name="decide_suggestion"
+    ),
+    path(
+        "suggestions/<int:pk>/reject/", suggestion_views.reject_suggestion, name="reject_suggestion"
+    ),
+    path(
+        "suggestions/<int:pk>/withdraw/",
+        suggestion_views.withdraw_suggestion,
+        name="withdraw_suggestion",
+    ),
     path("threads/<int:pk>/", views.thread, name="thread"),
     path("threads/<int:pk>/reply/", views.reply, name="reply"),
     path("threads/<int:pk>/resolve/", views.resolve, name="resolve"),

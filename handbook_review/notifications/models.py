@@ -11,7 +11,7 @@ told of (and only e-mailed the words of) a thread they may open.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from chapters import clock
 from chapters.models import Edition, Handbook, Round
+from chapters.review import REMINDER_BEFORE_CLOSE
 from comments.models import Comment, Decision, Kind, Thread
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 EXCERPT_CHARS = 500
 # The round reminder goes out this long before a round closes.
-REMINDER_BEFORE = timedelta(hours=48)
+REMINDER_BEFORE = REMINDER_BEFORE_CLOSE
 
 
 class Event(models.TextChoices):
@@ -383,13 +384,17 @@ def notify_round(round: Round, event: Event) -> list[Notification]:
         opening = _("The review round “%(round)s” closed on %(closes)s. Thank you for taking part.")
     chapters = "\n".join(f"- {chapter}" for chapter in round.chapters.order_by("number"))
     body = "\n\n".join([opening % names, _("Chapters in the round:") + "\n" + chapters])
+    # An extended round has a new deadline: its reminder and closing notice are new events.
+    key = f"round:{round.pk}:{event.value}"
+    if event != Event.ROUND_OPENED:
+        key += f":{int(round.closes_at.timestamp())}"
     return store(
         [
             Notification(
                 recipient=person,
                 event=event,
                 reasons=[event.value],
-                key=f"round:{round.pk}:{event.value}",
+                key=key,
                 subject=subject,
                 body=body,
                 url=reverse("chapters:round", args=[round.handbook.slug, round.pk]),

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from chapters import clock as chapters_clock
 from chapters import review
 from chapters.models import Chapter, Round, RoundChange, RoundEvent, Status, Transition
 from comments.models import Thread
@@ -477,3 +478,17 @@ def test_the_demo_opens_a_workshop_round_so_counterparts_can_comment(db):
     assert set(workshop.jurisdictions.all()) == set(book.jurisdictions.all())
     albanian = User.objects.get(email="border.al@example.org")
     assert review.can_review(workshop.chapters.first(), albanian)
+
+
+def test_the_chapter_page_tells_a_counterpart_until_when_they_may_comment(
+    chapter, counterpart, editor
+):
+    page = client_for(counterpart).get(chapter.get_absolute_url()).content.decode()
+    review = Round.objects.get(chapters=chapter)
+    assert "Open for your comments and suggestions until" in page
+    assert review.name in page
+    Round.objects.filter(pk=review.pk).update(closes_at=chapters_clock.now())
+    page = client_for(counterpart).get(chapter.get_absolute_url()).content.decode()
+    assert "Reading only: no review round is open" in page
+    editor_page = client_for(editor).get(chapter.get_absolute_url()).content.decode()
+    assert "Reading only" not in editor_page

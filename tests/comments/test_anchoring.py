@@ -627,3 +627,68 @@ def test_reanchoring_300_threads_in_a_20000_word_chapter_is_fast(
     assert sum(r.outcome == Outcome.MOVED for r in results) > 250
     assert sum(r.outcome == Outcome.EDITED for r in results) >= 9
     assert capsys.readouterr() == ("", "")
+
+
+# --- Points: insertions proposed at the cursor have no words of their own
+
+
+POINT_TEXT = "Officers record the serial number. They check the calibre of the weapon."
+
+
+def point_at(text: str, at: int) -> Anchor:
+    return Anchor(at, at, Quote("", text[max(0, at - CONTEXT) : at], text[at : at + CONTEXT]))
+
+
+def test_a_point_follows_text_typed_before_it() -> None:
+    at = POINT_TEXT.index(" They")
+    new = "Border " + POINT_TEXT
+    (result,) = reanchor(POINT_TEXT, new, [point_at(POINT_TEXT, at)])
+    assert result.outcome == Outcome.MOVED
+    assert result.anchor is not None
+    assert result.anchor.start == result.anchor.end == at + len("Border ")
+    assert new[: result.anchor.start].endswith("serial number.")
+
+
+def test_a_point_stays_when_the_text_elsewhere_changes() -> None:
+    at = POINT_TEXT.index(" They")
+    new = POINT_TEXT.replace("calibre", "make and calibre")
+    (result,) = reanchor(POINT_TEXT, new, [point_at(POINT_TEXT, at)])
+    assert result.outcome == Outcome.KEPT
+    assert result.anchor is not None and result.anchor.start == at
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        POINT_TEXT.replace("number. They", "number; they"),  # the words at the point changed
+        POINT_TEXT.replace("number.", "number. Also the make."),  # text inserted right there
+        POINT_TEXT.replace(" They check", ""),  # the words after it are gone
+    ],
+)
+def test_a_point_whose_surroundings_changed_is_orphaned(new: str) -> None:
+    at = POINT_TEXT.index(" They")
+    (result,) = reanchor(POINT_TEXT, new, [point_at(POINT_TEXT, at)])
+    assert result.outcome == Outcome.ORPHANED
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(["arm", "border", "check", "Ђорђе", "çështje", "the", "."]),
+        min_size=6,
+        max_size=40,
+    ),
+    data=st.data(),
+)
+def test_a_point_is_never_placed_between_other_words(words: list[str], data: st.DataObject) -> None:
+    old = " ".join(words)
+    at = data.draw(st.integers(0, len(old)))
+    i = data.draw(st.integers(0, len(old)))
+    j = data.draw(st.integers(i, min(len(old), i + 12)))
+    new = old[:i] + data.draw(st.sampled_from(["", "x", "new words "])) + old[j:]
+    anchor = point_at(old, at)
+    (result,) = reanchor(old, new, [anchor])
+    if result.anchor is not None:
+        placed = result.anchor.start
+        assert new[:placed].endswith(anchor.quote.prefix[-8:])
+        assert new[placed:].startswith(anchor.quote.suffix[:8])

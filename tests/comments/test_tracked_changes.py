@@ -314,6 +314,29 @@ def test_an_insertion_at_the_cursor_is_proposed_drawn_and_accepted(
     assert chapter.version == 2
 
 
+def test_an_insertion_stays_on_its_spot_when_the_chapter_changes_elsewhere(
+    text_chapter, counterpart, editor
+):
+    data = insertion_data(text_chapter, "sealed in an ", "approved ")
+    client_for(counterpart).post(new_suggestion_url(text_chapter), data)
+    made = Suggestion.objects.get()
+    text_chapter.revise(
+        body="A new first paragraph.\n\n" + text_chapter.body,
+        by=editor,
+        reason="intro",
+        base_version=text_chapter.version,
+    )
+    made.thread.refresh_from_db()
+    assert made.thread.status == "open"
+    text = Chapter.objects.get().plain_text()
+    assert text[: made.thread.start].endswith("sealed in an ")
+    page = client_for(editor).get(text_chapter.get_absolute_url()).content.decode()
+    [change] = tracked_changes(page)
+    assert change["start"] == made.thread.start
+    accept(made, by=editor)
+    assert "sealed in an approved evidence bag." in Chapter.objects.get().body
+
+
 def test_an_insertion_inside_formatting_asks_for_the_whole_paragraph(handbook, editor, counterpart):
     body = "The *Firearms Protocol* obliges States.\n\nSecond paragraph.\n"
     chapter = in_round(factories.chapter(handbook, by=editor, body=body), editor)

@@ -317,6 +317,32 @@ def test_an_extended_round_gets_its_reminder_before_the_new_close(
         assert sweep_twice() == [Event.ROUND_CLOSING]
 
 
+def test_extending_a_reminded_round_brings_a_new_reminder_and_closing_notice(
+    frozen, handbook, reviewable, editor, counterpart, django_capture_on_commit_callbacks
+):
+    from chapters.review import extend_round
+
+    review = make_round(
+        handbook, reviewable, editor, opens_in=timedelta(0), lasts=timedelta(days=5)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_twice() == [Event.ROUND_OPENED]
+        frozen.advance(timedelta(days=4))  # 24 hours left: reminded
+        assert sweep_twice() == [Event.ROUND_CLOSING]
+        extend_round(review, closes_at=review.closes_at + timedelta(days=7), by=editor)
+        assert sweep_twice() == []
+        frozen.advance(timedelta(days=6))  # 48 hours before the new close
+        assert sweep_twice() == [Event.ROUND_CLOSING]
+        frozen.advance(timedelta(days=2))
+        assert sweep_twice() == [Event.ROUND_CLOSED]
+    assert round_notices(review, counterpart) == [
+        "round_closed",
+        "round_closing",
+        "round_closing",
+        "round_opened",
+    ]
+
+
 def test_a_round_that_ran_its_whole_course_between_sweeps_is_not_announced(
     frozen, handbook, reviewable, editor, counterpart, django_capture_on_commit_callbacks
 ):
