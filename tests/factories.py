@@ -113,7 +113,7 @@ def review_round(
 # directly, so those tests do not depend on the workflow functions.
 
 
-def dash_round(
+def review_round_at(
     book: Handbook,
     chapters: list[Chapter],
     *,
@@ -123,26 +123,21 @@ def dash_round(
     closes_in: Any = None,
     name: str = "First round",
 ) -> Round:
-    """A round open from an hour ago for 14 days, unless `opens_in`/`closes_in` (timedeltas
-    from now) say otherwise."""
-    from datetime import timedelta as _timedelta
-
-    from chapters import clock as _clock
-
-    now = _clock.now()
-    found = Round.objects.create(
-        handbook=book,
+    """`review_round` with times relative to now (timedeltas; default: opened an hour ago,
+    closing in 14 days)."""
+    now = clock.now()
+    return review_round(
+        book,
+        chapters,
+        codes,
+        now + (opens_in if opens_in is not None else timedelta(hours=-1)),
+        now + (closes_in if closes_in is not None else timedelta(days=14)),
+        by=by,
         name=name,
-        opens_at=now + (opens_in if opens_in is not None else _timedelta(hours=-1)),
-        closes_at=now + (closes_in if closes_in is not None else _timedelta(days=14)),
-        created_by=by,
     )
-    found.chapters.set(chapters)
-    found.jurisdictions.set([jurisdiction(code) for code in codes])
-    return found
 
 
-def dash_sign_off(round_: Round, chapter: Chapter, *, by: User, verdict: str) -> Any:
+def sign_off(round_: Round, chapter: Chapter, *, by: User, verdict: str) -> Any:
     from chapters.models import SignOff
 
     return SignOff.objects.create(
@@ -150,7 +145,7 @@ def dash_sign_off(round_: Round, chapter: Chapter, *, by: User, verdict: str) ->
     )
 
 
-def dash_comment(
+def comment_thread(
     chap: Chapter,
     *,
     by: User,
@@ -174,7 +169,7 @@ def dash_comment(
     )
 
 
-def dash_suggest(
+def suggestion(
     chap: Chapter,
     *,
     by: User,

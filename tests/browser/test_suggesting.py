@@ -5,8 +5,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from chapters.models import Chapter
-from comments import anchoring
-from comments.models import Suggestion, accept, locate_selection, open_thread, propose
+from comments.models import Suggestion, accept, locate_selection, open_thread
+from tests import factories
 from tests.browser.test_accessibility import WCAG
 from tests.browser.test_commenting import SELECT_WORDS, chapter_url, marked_text
 
@@ -109,18 +109,8 @@ PLACE_CURSOR = """words => {
 
 
 def suggest_on(chapter, words, replacement, *, by):
-    text = chapter.plain_text()
-    at = text.index(words)
-    start = chapter.body.index(words)
-    return propose(
-        chapter,
-        by=by,
-        anchor=anchoring.describe(text, at, at + len(words)),
-        source_start=start,
-        source_end=start + len(words),
-        whole_block=False,
-        replacement=replacement,
-        rationale="Clearer.",
+    return factories.suggestion(
+        chapter, by=by, words=words, replacement=replacement, rationale="Clearer."
     )
 
 

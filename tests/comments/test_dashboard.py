@@ -41,23 +41,23 @@ def approved(handbook, editor):
 def scene(handbook, chapter, second, approved, editor, counterpart, bosnian):
     """A round over chapters 1, 3 and 4 for AL and BA, with what each jurisdiction did in it."""
     clear_rounds(handbook)
-    round_ = factories.dash_round(handbook, [chapter, second, approved], by=editor)
-    factories.dash_comment(chapter, by=counterpart, words="serial number")
-    factories.dash_comment(chapter, by=counterpart, words="calibre").resolve(by=counterpart)
-    taken = factories.dash_suggest(
+    round_ = factories.review_round_at(handbook, [chapter, second, approved], by=editor)
+    factories.comment_thread(chapter, by=counterpart, words="serial number")
+    factories.comment_thread(chapter, by=counterpart, words="calibre").resolve(by=counterpart)
+    taken = factories.suggestion(
         chapter, by=counterpart, words="Officers record", replacement="Officers write down"
     )
-    refused = factories.dash_suggest(
+    refused = factories.suggestion(
         chapter, by=counterpart, words="obliges", replacement="asks", rationale="Softer."
     )
     accept(taken, by=editor)
     reject(refused, by=editor, reason="The Protocol does oblige.")
-    factories.dash_suggest(second, by=counterpart, words="make", replacement="brand")
-    factories.dash_comment(second, by=bosnian, words="Firearms Protocol")
-    factories.dash_sign_off(round_, chapter, by=bosnian, verdict=Verdict.WITH_COMMENTS)
-    factories.dash_sign_off(round_, second, by=counterpart, verdict=Verdict.NO_COMMENTS)
+    factories.suggestion(second, by=counterpart, words="make", replacement="brand")
+    factories.comment_thread(second, by=bosnian, words="Firearms Protocol")
+    factories.sign_off(round_, chapter, by=bosnian, verdict=Verdict.WITH_COMMENTS)
+    factories.sign_off(round_, second, by=counterpart, verdict=Verdict.NO_COMMENTS)
     # Open threads of an approved chapter do not block anything.
-    factories.dash_comment(approved, by=editor, words="serial number")
+    factories.comment_thread(approved, by=editor, words="serial number")
     return round_
 
 
@@ -127,7 +127,7 @@ def test_withdrawn_sign_off_does_not_count(scene, editor, chapter, bosnian, hand
 def test_round_counts_only_threads_opened_while_it_was_open(
     scene, editor, counterpart, chapter, handbook
 ):
-    earlier = factories.dash_round(
+    earlier = factories.review_round_at(
         handbook,
         [chapter],
         by=editor,
@@ -211,14 +211,14 @@ def build(editor, *, chapters, codes, threads_each):
         for n in range(1, chapters + 1)
     ]
     clear_rounds(book)
-    round_ = factories.dash_round(book, chaps, by=editor, codes=codes)
+    round_ = factories.review_round_at(book, chaps, by=editor, codes=codes)
     people = [factories.user(code=code) for code in codes]
     for chap in chaps:
         for person in people:
             for _ in range(threads_each):
-                factories.dash_comment(chap, by=person)
-            factories.dash_suggest(chap, by=person, words="make", replacement="brand")
-            factories.dash_sign_off(round_, chap, by=person, verdict=Verdict.NO_COMMENTS)
+                factories.comment_thread(chap, by=person)
+            factories.suggestion(chap, by=person, words="make", replacement="brand")
+            factories.sign_off(round_, chap, by=person, verdict=Verdict.NO_COMMENTS)
     return book
 
 
@@ -252,7 +252,7 @@ def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor):
 
 def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):
     clear_rounds(handbook)
-    factories.dash_round(handbook, [draft], by=editor)
+    factories.review_round_at(handbook, [draft], by=editor)
     board = client_for(editor).get(url(handbook)).context["board"]
     assert [r.chapter.pk for r in board.rows] == [draft.pk]
     assert board.rows[0].chapter.status == Status.DRAFT

@@ -34,13 +34,13 @@ def second(handbook, editor):
 def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
     Round.objects.filter(handbook=handbook).delete()  # the chapter factory's own rounds
     rounds = {
-        "open": factories.dash_round(
+        "open": factories.review_round_at(
             handbook, [chapter, second, draft], by=editor, name="Spring round"
         ),
-        "theirs": factories.dash_round(
+        "theirs": factories.review_round_at(
             handbook, [chapter], by=editor, codes=("BA",), name="Bosnian round"
         ),
-        "later": factories.dash_round(
+        "later": factories.review_round_at(
             handbook,
             [second],
             by=editor,
@@ -48,7 +48,7 @@ def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
             opens_in=timedelta(days=30),
             closes_in=timedelta(days=40),
         ),
-        "past": factories.dash_round(
+        "past": factories.review_round_at(
             handbook,
             [chapter],
             by=editor,
@@ -57,27 +57,27 @@ def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
             closes_in=timedelta(days=-20),
         ),
     }
-    factories.dash_sign_off(rounds["open"], chapter, by=colleague, verdict=Verdict.NO_COMMENTS)
+    factories.sign_off(rounds["open"], chapter, by=colleague, verdict=Verdict.NO_COMMENTS)
     mine = {
-        "rejected": factories.dash_suggest(
+        "rejected": factories.suggestion(
             chapter, by=counterpart, words="obliges", replacement="asks"
         ),
-        "accepted": factories.dash_suggest(
+        "accepted": factories.suggestion(
             chapter, by=counterpart, words="Officers record", replacement="Officers write down"
         ),
-        "open": factories.dash_suggest(second, by=counterpart, words="make", replacement="brand"),
-        "comment": factories.dash_comment(chapter, by=counterpart, words="calibre"),
-        "resolved": factories.dash_comment(second, by=counterpart, words="serial number"),
+        "open": factories.suggestion(second, by=counterpart, words="make", replacement="brand"),
+        "comment": factories.comment_thread(chapter, by=counterpart, words="calibre"),
+        "resolved": factories.comment_thread(second, by=counterpart, words="serial number"),
     }
     reject(mine["rejected"], by=editor, reason="The Protocol does oblige.")
     accept(mine["accepted"], by=editor)
     mine["resolved"].resolve(by=editor)
     others = {
-        "private": factories.dash_comment(
+        "private": factories.comment_thread(
             chapter, by=colleague, words="Firearms Protocol", visibility="editors"
         ),
-        "public": factories.dash_comment(chapter, by=colleague, words="Firearms Protocol"),
-        "editors": factories.dash_comment(
+        "public": factories.comment_thread(chapter, by=colleague, words="Firearms Protocol"),
+        "editors": factories.comment_thread(
             chapter, by=editor, words="Firearms Protocol", visibility="editors"
         ),
     }
@@ -172,15 +172,15 @@ def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counte
         chaps = [factories.chapter(handbook, by=editor, title=f"Chapter {n}-{i}") for i in range(n)]
         Round.objects.filter(chapters__in=chaps).delete()  # the chapter factory's own rounds
         for i in range(n):
-            round_ = factories.dash_round(handbook, chaps, by=editor, name=f"Round {n}-{i}")
-            factories.dash_sign_off(round_, chaps[i], by=counterpart, verdict=Verdict.NO_COMMENTS)
+            round_ = factories.review_round_at(handbook, chaps, by=editor, name=f"Round {n}-{i}")
+            factories.sign_off(round_, chaps[i], by=counterpart, verdict=Verdict.NO_COMMENTS)
         for chap in chaps:
-            suggestion = factories.dash_suggest(
+            suggestion = factories.suggestion(
                 chap, by=counterpart, words="make", replacement="brand"
             )
             reject(suggestion, by=editor, reason="No.")
-            factories.dash_suggest(chap, by=counterpart, words="calibre", replacement="bore")
-            factories.dash_comment(chap, by=counterpart)
+            factories.suggestion(chap, by=counterpart, words="calibre", replacement="bore")
+            factories.comment_thread(chap, by=counterpart)
 
     def count(client):
         with CaptureQueriesContext(connection) as ctx:

@@ -57,17 +57,17 @@ def known(handbook, chapter, other_chapter, editor, counterpart, bosnian):
     """A round over chapter 1 for AL and BA, with a comment (and a reply), a rejected and an
     accepted suggestion, an editors-only note, a Cyrillic comment and a would-be formula."""
     Round.objects.filter(handbook=handbook).delete()  # the chapter factory's own rounds
-    round_ = factories.dash_round(handbook, [chapter], by=editor, name="First round")
+    round_ = factories.review_round_at(handbook, [chapter], by=editor, name="First round")
     t = {}
-    t["comment"] = factories.dash_comment(
+    t["comment"] = factories.comment_thread(
         chapter, by=counterpart, words="serial number", body="Which serial number?"
     )
     add_comment(t["comment"], by=editor, body="The one on the frame.")
-    t["rejected"] = factories.dash_suggest(
+    t["rejected"] = factories.suggestion(
         chapter, by=counterpart, words="obliges", replacement="asks", rationale="Softer."
     )
     reject(t["rejected"], by=editor, reason="The Protocol does oblige.")
-    t["accepted"] = factories.dash_suggest(
+    t["accepted"] = factories.suggestion(
         chapter,
         by=bosnian,
         words="Officers record",
@@ -75,17 +75,17 @@ def known(handbook, chapter, other_chapter, editor, counterpart, bosnian):
         rationale="Plainer.",
     )
     accept(t["accepted"], by=editor, reason="Agreed.")
-    t["private"] = factories.dash_comment(
+    t["private"] = factories.comment_thread(
         chapter, by=editor, words="calibre", body="Check with FRONTEX.", visibility="editors"
     )
-    t["cyrillic"] = factories.dash_comment(
+    t["cyrillic"] = factories.comment_thread(
         chapter, by=bosnian, words="Firearms Protocol", body="Серијски број оружја."
     )
-    t["formula"] = factories.dash_comment(
+    t["formula"] = factories.comment_thread(
         chapter, by=counterpart, words="make", body='=HYPERLINK("http://evil.example","x")'
     )
-    factories.dash_round(handbook, [other_chapter], by=editor, name="Other round")
-    t["elsewhere"] = factories.dash_comment(other_chapter, by=counterpart, body="Not in round.")
+    factories.review_round_at(handbook, [other_chapter], by=editor, name="Other round")
+    t["elsewhere"] = factories.comment_thread(other_chapter, by=counterpart, body="Not in round.")
     return round_, t
 
 

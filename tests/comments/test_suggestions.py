@@ -16,7 +16,6 @@ from comments.models import (
     accept,
     decide_many,
     open_thread,
-    propose,
     reject,
     resolve_conflict,
     withdraw,
@@ -36,19 +35,8 @@ def text_chapter(handbook, editor):
 
 
 def suggest(chapter, words, replacement, *, by, rationale="Clearer."):
-    chapter.refresh_from_db()
-    start = chapter.body.index(words)
-    text = chapter.plain_text()
-    at = text.index(words)
-    return propose(
-        chapter,
-        by=by,
-        anchor=anchoring.describe(text, at, at + len(words)),
-        source_start=start,
-        source_end=start + len(words),
-        whole_block=False,
-        replacement=replacement,
-        rationale=rationale,
+    return factories.suggestion(
+        chapter, by=by, words=words, replacement=replacement, rationale=rationale
     )
 
 

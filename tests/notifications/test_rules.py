@@ -10,14 +10,12 @@ from django.urls import reverse
 
 from chapters.models import Edition, Round
 from chapters.signals import edition_published
-from comments import anchoring
 from comments.models import (
     Conflict,
     Decision,
     Visibility,
     accept,
     add_comment,
-    propose,
     reject,
     withdraw,
 )
@@ -152,19 +150,8 @@ def test_a_comment_rolled_back_tells_no_one(reviewable, editor, counterpart):
 
 
 def suggest(chapter, words, replacement, *, by):
-    chapter.refresh_from_db()
-    start = chapter.body.index(words)
-    text = chapter.plain_text()
-    at = text.index(words)
-    return propose(
-        chapter,
-        by=by,
-        anchor=anchoring.describe(text, at, at + len(words)),
-        source_start=start,
-        source_end=start + len(words),
-        whole_block=False,
-        replacement=replacement,
-        rationale="Clearer.",
+    return factories.suggestion(
+        chapter, by=by, words=words, replacement=replacement, rationale="Clearer."
     )
 
 
