@@ -113,7 +113,11 @@ class Command(BaseCommand):
     def load_handbook(self, *, editor: User) -> None:
         title, description = split_title((DEMO_DIR / "handbook.md").read_text(encoding="utf-8"))
         handbook = Handbook.objects.create(
-            title=title, slug=SLUG, description=description.strip(), language="en"
+            title=title,
+            slug=SLUG,
+            description=description.strip(),
+            language="en",
+            organisations="FRONTEX, SEESAC",
         )
         handbook.jurisdictions.set(Jurisdiction.objects.filter(kind=Jurisdiction.Kind.COUNTRY))
         files = sorted(p for p in DEMO_DIR.glob("[0-9][0-9]-*.md"))
