@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.tasks import task
@@ -74,6 +74,8 @@ def publish(
     The chapter rows are locked for the snapshot, so no edit or workflow change can slip in
     between the approval check and the copy of the text.
     """
+    if not by.has_perm("chapters.publish_edition"):
+        raise PermissionDenied(_("Only editors publish editions."))
     with transaction.atomic():
         chapters = list(
             Chapter.objects.select_for_update().filter(handbook=handbook).order_by("number")
@@ -192,6 +194,8 @@ def request_export(
     Returns (export, queued). A failed edition export is queued again; a draft export is
     always made anew from the current text.
     """
+    if not by.has_perm("chapters.export_handbook"):
+        raise PermissionDenied(_("Only editors and administrators export handbooks."))
     if format not in ExportFormat.values:
         raise ValueError(f"Unknown export format {format!r}.")
     with transaction.atomic():

@@ -262,3 +262,11 @@ def test_blockers_are_listed_for_editors(handbook, editor, approved):
     assert editions.publication_blockers(handbook) == [
         "Chapter 2 “Ђорђе и Shqipëri” is in review, not approved."
     ]
+
+
+def test_only_editors_may_publish_even_through_the_function(handbook, counterpart, approved):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        publish(handbook=handbook, label="1.0", date=DAY, release_notes="", by=counterpart)
+    assert not Edition.objects.exists()
