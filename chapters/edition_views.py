@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chapters import clock, diffing, exporting
 from chapters.editions import CannotPublish, publication_blockers, publish, request_export
@@ -84,6 +84,7 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
     ed = get_edition(request, slug, label)
     can_export = request.user.has_perm("chapters.export_handbook")
@@ -105,6 +106,7 @@ def exports_by_format(ed: Edition) -> list[tuple[str, Any, Export | None]]:
     return [(value, name, made.get(value)) for value, name in ExportFormat.choices]
 
 
+@require_safe
 def edition_chapter(request: AuthedRequest, slug: str, label: str, number: int) -> HttpResponse:
     ed = get_edition(request, slug, label)
     chapter = get_object_or_404(EditionChapter.objects.filter(edition=ed), number=number)
@@ -123,6 +125,7 @@ def edition_chapter(request: AuthedRequest, slug: str, label: str, number: int) 
     )
 
 
+@require_safe
 def edition_changes(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
     """Changelog: word-level differences from the previous edition, chapter by chapter."""
     ed = get_edition(request, slug, label)
@@ -207,12 +210,14 @@ def draft_exports(request: AuthedRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """The export's state, as a fragment that polls itself until the export is done or failed."""
     export = get_export(request, pk)
     return render(request, "chapters/edition.html#export", {"export": export})
 
 
+@require_safe
 def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Serve the stored file; never regenerate it here."""
     export = get_export(request, pk)

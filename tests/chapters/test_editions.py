@@ -270,3 +270,14 @@ def test_only_editors_may_publish_even_through_the_function(handbook, counterpar
     with pytest.raises(PermissionDenied):
         publish(handbook=handbook, label="1.0", date=DAY, release_notes="", by=counterpart)
     assert not Edition.objects.exists()
+
+
+def test_an_edition_page_takes_no_posts(edition, editor):
+    client = client_for(editor)
+    slug = edition.handbook.slug
+    for url in (
+        edition.get_absolute_url(),
+        reverse("chapters:edition_chapter", args=[slug, "1.0", 1]),
+    ):
+        assert client.post(url, {"title": "forged", "body": "forged"}).status_code == 405
+    assert Edition.objects.get(pk=edition.pk).chapters.first().body == edition.chapters.first().body
