@@ -14,7 +14,7 @@ from chapters.models import Chapter, SignOff, Status, Transition
 from comments.models import add_comment
 from handbook_review.notifications.models import Event, notify_round
 from tests import factories
-from tests.browser.test_accessibility import assert_accessible
+from tests.browser.test_accessibility import AXE, WCAG
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,6 +22,14 @@ pytestmark = [
 ]
 
 MIGRATION = "chapters.migrations.0003_review_rounds_workflow_editions"
+
+
+def assert_accessible(page, url: str) -> None:
+    """`url` is shown (not an error page, which would pass trivially) with no axe violations."""
+    response = page.goto(url)
+    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    results = AXE.run(page, options=WCAG)
+    assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
 
 
 @pytest.fixture
@@ -135,8 +143,6 @@ def test_the_import_preview_is_accessible(page, log_in, live_server, review, edi
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("h1").count() == 1
-    from tests.browser.test_accessibility import AXE, WCAG
-
     results = AXE.run(page, options=WCAG)
     assert results.violations_count == 0, results.generate_report()
 
@@ -191,7 +197,7 @@ def test_an_editor_moves_a_chapter_on_with_the_keyboard(page, log_in, live_serve
     log_in(editor)
     draft = review["draft"]
     page.goto(live_server.url + reverse("chapters:workflow", args=[draft.handbook.slug, draft.pk]))
-    tab_to(page, "#in_review_id_note")
+    tab_to(page, "#in_review_note")
     page.keyboard.type("Ready for the second reading.")
     tab_to(page, 'form.step button[type="submit"]', limit=3)
     page.keyboard.press("Enter")
