@@ -1,0 +1,354 @@
+"""Every page reachable by link, for every role: no server error, nothing the role may not see,
+one <h1> and a label on every field; and every page asked for something that does not exist
+answers 404, never 500."""
+
+import datetime
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+
+from chapters.editions import publish
+from chapters.models import Chapter, Export, ExportState, Status
+from comments.models import add_comment
+from handbook_review.notifications.models import Event, notify_round
+from tests import factories
+from tests.conftest import client_for
+
+LIMIT = 300  # pages per role
+ADMIN_LIMIT = 40  # of which in Django's admin, whose pages are Django's own
+SKIPPED = ("/accounts/logout/", "/static/", "/media/")
+EDITORS_ONLY_THREAD = "Ask FRONTEX about the marking."
+DRAFT_TITLE = "Unpublished draft chapter"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def review(media, handbook, chapter, editor, counterpart, django_capture_on_commit_callbacks):
+    """A handbook in its second review: editions 1.0 and 1.1, a round over two chapters inviting
+    AL and BA, threads (one for editors only, one orphaned), a reply, a suggestion, a sign-off,
+    notifications, a draft chapter, and finished exports whose files exist."""
+    with django_capture_on_commit_callbacks(execute=True):
+        second = factories.chapter(handbook, by=editor, title="Marking and records", in_round=False)
+        Chapter.objects.filter(handbook=handbook).update(status=Status.APPROVED)
+        day = datetime.date(2026, 5, 4)
+        publish(handbook=handbook, label="1.0", date=day, release_notes="First.", by=editor)
+        chapter.refresh_from_db()
+        chapter.revise(
+            body=chapter.body + "\n## Records\n\nKeep the records for ten years.\n",
+            by=editor,
+            reason="Agreed at the workshop",
+            base_version=chapter.version,
+        )
+        edition = publish(
+            handbook=handbook,
+            label="1.1",
+            date=day + datetime.timedelta(days=30),
+            release_notes="Records kept for ten years.",
+            by=editor,
+        )
+        Chapter.objects.filter(pk__in=[chapter.pk, second.pk]).update(status=Status.IN_REVIEW)
+        draft = factories.chapter(handbook, by=editor, title=DRAFT_TITLE, status="draft")
+        round_ = factories.review_round_at(
+            handbook, [chapter, second], by=editor, codes=("AL", "BA"), name="Second reading"
+        )
+        thread = factories.comment_thread(chapter, by=counterpart, body="Which serial number?")
+        add_comment(thread, by=editor, body="The one stamped on the frame.")
+        factories.comment_thread(
+            second,
+            by=editor,
+            words="Firearms Protocol",
+            body=EDITORS_ONLY_THREAD,
+            visibility="editors",
+        )
+        factories.suggestion(
+            chapter,
+            by=counterpart,
+            words="make and the calibre",
+            replacement="make, model, calibre",
+        )
+        # Orphaned: the words it was made on are then removed from the chapter.
+        factories.comment_thread(second, by=counterpart, words="calibre", body="Which calibre?")
+        second.refresh_from_db()
+        second.revise(
+            body=second.body.replace(", the make and the calibre", ""),
+            by=editor,
+            reason="Shorter",
+            base_version=second.version,
+        )
+        factories.sign_off(round_, second, by=counterpart, verdict="no_comments")
+        notify_round(round_, Event.ROUND_OPENED)
+    for made_from, fmt in ((None, "md"), (edition, "html")):
+        export = Export.objects.create(
+            handbook=handbook,
+            edition=made_from,
+            format=fmt,
+            state=ExportState.DONE,
+            requested_by=editor,
+        )
+        export.file.save(f"handbook.{fmt}", ContentFile(b"# Legal framework\n"), save=False)
+        Export.objects.filter(pk=export.pk).update(file=export.file.name, size=18)
+    return {
+        "handbook": handbook,
+        "chapter": chapter,
+        "second": second,
+        "draft": draft,
+        "round": round_,
+        "edition": edition,
+        "exports": list(Export.objects.filter(handbook=handbook)),
+    }
+
+
+# --- The crawler
+
+
+class Page(HTMLParser):
+    """The links, <h1>s and unlabelled form fields of one HTML page."""
+
+    FIELDS = ("input", "select", "textarea")
+    UNLABELLED_INPUTS = ("hidden", "submit", "button", "reset", "image")
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.h1 = 0
+        self.fields: list[tuple[str, str]] = []  # (id, description) of fields with no aria-label
+        self.labelled_ids: set[str] = set()
+        self.in_label = 0
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "a" and found.get("href"):
+            self.links.append(found["href"])
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "label":
+            self.in_label += 1
+            if found.get("for"):
+                self.labelled_ids.add(found["for"])
+        elif tag in self.FIELDS:
+            kind = (found.get("type") or "text").lower() if tag == "input" else tag
+            if kind in self.UNLABELLED_INPUTS:
+                return
+            if self.in_label or found.get("aria-label") or found.get("aria-labelledby"):
+                return
+            self.fields.append((found.get("id") or "", f"<{tag} name={found.get('name')!r}>"))
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.in_label:
+            self.in_label -= 1
+
+    def unlabelled(self) -> list[str]:
+        return [text for id_, text in self.fields if not id_ or id_ not in self.labelled_ids]
+
+
+def internal(base: str, href: str) -> str | None:
+    """The path (and query) of a link within the site, or None for one to skip."""
+    parts = urlsplit(urljoin(base, href))
+    if parts.scheme not in ("http", "https", "") or parts.netloc not in ("", "testserver"):
+        return None
+    if parts.path.startswith(SKIPPED):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def is_admin(url: str) -> bool:
+    return url.startswith("/admin/") and not url.startswith("/admin/login/")
+
+
+def crawl(client, seeds: list[str]) -> dict[str, tuple[int, str, Page | None]]:
+    """Breadth-first from `/` (and `seeds`): url -> (status, text, parsed HTML page or None)."""
+    start = ["/", *seeds]
+    queue, seen, visited = deque(start), set(start), {}
+    admin_pages = 0
+    while queue and len(visited) < LIMIT:
+        url = queue.popleft()
+        response = client.get(url)
+        # A download is read to the end: the test client then closes it (closing it once more
+        # would also close the database connection, as at the end of a real request).
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode("utf-8", "replace") if b"\0" not in body[:1000] else ""
+        page = None
+        found: list[str] = []
+        if response.status_code in (301, 302, 303, 307, 308):
+            found = [response["Location"]]
+        elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            page = Page(text)
+            found = page.links
+        visited[url] = (response.status_code, text, page)
+        admin_pages += is_admin(url)
+        for href in found:
+            target = internal(url, href)
+            if target is None or target in seen:
+                continue
+            # The admin's filters and orderings multiply without end; its pages are Django's.
+            if is_admin(target) and ("?" in target or admin_pages >= ADMIN_LIMIT):
+                continue
+            seen.add(target)
+            queue.append(target)
+    return visited
+
+
+def url_name(url: str) -> str:
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return ""
+    return match.view_name
+
+
+def seeds(review) -> list[str]:
+    """Pages some role may not reach by any link: they must be refused all the same."""
+    slug = review["handbook"].slug
+    chapter, draft, round_ = review["chapter"], review["draft"], review["round"]
+    return [
+        reverse("handbook", args=[slug]),
+        reverse("chapter", args=[slug, chapter.pk]),
+        reverse("chapter", args=[slug, draft.pk]),
+        reverse("chapters:history", args=[slug, draft.pk]),
+        reverse("chapters:edit_chapter", args=[slug, chapter.pk]),
+        reverse("chapters:add_chapter", args=[slug]),
+        reverse("chapters:rounds", args=[slug]),
+        reverse("chapters:round", args=[slug, round_.pk]),
+        reverse("chapters:new_round", args=[slug]),
+        reverse("chapters:edit_round", args=[slug, round_.pk]),
+        reverse("chapters:workflow", args=[slug, chapter.pk]),
+        reverse("comments:dashboard", args=[slug]),
+        reverse("comments:my_review", args=[slug]),
+        reverse("chapters:import_upload", args=[slug]),
+        reverse("chapters:editions", args=[slug]),
+        reverse("chapters:edition", args=[slug, "1.1"]),
+        reverse("chapters:edition_changes", args=[slug, "1.1"]),
+        reverse("chapters:draft_exports", args=[slug]),
+        *(reverse("chapters:export_status", args=[e.pk]) for e in review["exports"]),
+        *(reverse("chapters:export_download", args=[e.pk]) for e in review["exports"]),
+        reverse("admin:index"),
+        reverse("admin:people_user_changelist"),
+    ]
+
+
+# Pages (by URL name) that counterparts may never open.
+EDITORS_PAGES = {
+    "comments:dashboard",
+    "chapters:draft_exports",
+    "chapters:import_upload",
+    "chapters:import_confirm",
+    "chapters:export_status",
+    "chapters:export_download",
+    "chapters:add_chapter",
+    "chapters:edit_chapter",
+    "chapters:new_round",
+    "chapters:edit_round",
+}
+
+
+def refused(role: str, url: str, review) -> bool:
+    """Whether `role` must not get a 200 for `url`."""
+    name = url_name(url)
+    if role in ("editor", "administrator"):
+        return role == "editor" and is_admin(url)
+    if is_admin(url) or name in EDITORS_PAGES:
+        return True
+    if role == "outsider":  # no handbook of theirs: nothing under /h/ at all
+        return url.startswith(("/h/", "/exports/"))
+    return f"/c/{review['draft'].pk}/" in url
+
+
+ROLES = ["editor", "administrator", "counterpart", "outsider"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_linked_page_is_sound_for(role, request, review):
+    person = request.getfixturevalue(role)
+    visited = crawl(client_for(person), seeds(review))
+    assert len(visited) > (10 if role == "outsider" else 40)  # the crawl went somewhere
+    problems = []
+    for url, (status, text, page) in visited.items():
+        if status >= 500:
+            problems.append(f"{url}: {status}")
+        if status == 200 and refused(role, url, review):
+            problems.append(f"{url}: 200 for {role}")
+        if role in ("counterpart", "outsider"):
+            problems += [
+                f"{url}: shows {secret!r} to {role}"
+                for secret in (DRAFT_TITLE, EDITORS_ONLY_THREAD)
+                if secret in text
+            ]
+        if page is None or "<html" not in text or url.startswith("/admin/"):
+            continue  # downloads, fragments, and Django's admin (not our templates)
+        if page.h1 != 1:
+            problems.append(f"{url}: {page.h1} <h1> elements")
+        problems += [f"{url}: no label for {field}" for field in page.unlabelled()]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checks_catch_a_missing_label_and_a_second_h1():
+    # The control: a parser that saw nothing would pass every page above.
+    page = Page(
+        '<h1>One</h1><h1>Two</h1><a href="/h/x/">x</a>'
+        '<label for="a">A</label><input id="a"><label>B <select name="b"></select></label>'
+        '<input name="c" aria-label="C"><input type="hidden" name="d">'
+        '<textarea name="e"></textarea>'
+        '<input id="f" name="f" type="date">'
+    )
+    assert (page.h1, page.links) == (2, ["/h/x/"])
+    assert page.unlabelled() == ["<textarea name='e'>", "<input name='f'>"]
+
+
+# --- Things that do not exist
+
+
+def patterns(resolvers=None, namespace: str = ""):
+    """(URL name, parameter names) of the project's own URL patterns that take parameters."""
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's own
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.converters:
+            yield f"{namespace}{entry.name}", sorted(entry.pattern.converters)
+
+
+BAD = {"slug": "no-such-handbook", "pk": 999_999, "chapter_pk": 999_998, "sign_off_pk": 999_997}
+BAD_BY_NAME = {"label": "9.9", "number": 999, "path": "no/such/file.png"}
+# Django's own: an unknown reset link shows a page that says so.
+NOT_OURS = {"password_reset_confirm"}
+
+
+def bad_kwargs(parameters: list[str], slug: str | None) -> dict:
+    values = {**BAD, **BAD_BY_NAME}
+    if slug is not None:
+        values["slug"] = slug
+    return {name: values[name] for name in parameters}
+
+
+@pytest.mark.parametrize("real_handbook", [False, True], ids=["unknown-handbook", "known"])
+def test_unknown_objects_are_not_found(real_handbook, review, editor, counterpart):
+    slug = review["handbook"].slug if real_handbook else None
+    checked, problems = 0, []
+    for person in (editor, counterpart):
+        client = client_for(person)
+        for name, parameters in patterns():
+            if name in NOT_OURS or (real_handbook and parameters == ["slug"]):
+                continue
+            url = reverse(name, kwargs=bad_kwargs(parameters, slug))
+            response = client.get(url)
+            if response.status_code == 405:
+                continue  # not a page: POST only
+            checked += 1
+            if response.status_code != 404:
+                problems.append(f"{person.role} {name} {url}: {response.status_code}")
+    assert checked > 20
+    assert not problems, "\n".join(problems)
