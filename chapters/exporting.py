@@ -551,15 +551,33 @@ def chapter_filename(chapter: ExportChapter) -> str:
     return f"{chapter.number:02d}-{slug}.md"
 
 
+# An inline Markdown image: ![alt](src "title"), with the source in its own group.
+_MARKDOWN_IMAGE = re.compile(r"(?P<head>!\[[^\]\n]*\]\(\s*<?)(?P<src>[^)\s>]+)(?P<tail>>?)")
+
+
 def to_markdown_bundle(
     doc: ExportDocument, *, media_root: Path | None = None, media_url: str = "/media/"
 ) -> bytes:
     """Zip of one ``NN-slug.md`` per chapter (``# Title`` then the body) and ``metadata.json``.
 
-    Image references stay as written (``/media/...``); the files are not bundled.
+    Images the chapters show from ``media_root`` travel along under ``media/``, and their
+    references become relative (``media/images/x.png``), so the bundle reads on its own; other
+    image references stay as written.
     """
     _validate(doc)
     chapters = _ordered(doc)
+    media = _media(media_root, media_url)
+    images: dict[str, Path] = {}
+
+    def bundled(match: re.Match[str]) -> str:
+        src = match.group("src")
+        found = media.file(src)
+        if found is None or media.root is None:
+            return match.group(0)
+        inside = "media/" + found.relative_to(media.root.resolve()).as_posix()
+        images[inside] = found
+        return f"{match.group('head')}{inside}{match.group('tail')}"
+
     metadata: dict[str, Any] = {
         "title": doc.title,
         "label": doc.label,
@@ -584,8 +602,11 @@ def to_markdown_bundle(
     try:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for chapter in chapters:
-                body = chapter.body if chapter.body.endswith("\n") else chapter.body + "\n"
+                body = _MARKDOWN_IMAGE.sub(bundled, chapter.body)
+                body = body if body.endswith("\n") else body + "\n"
                 archive.writestr(chapter_filename(chapter), f"# {chapter.title}\n\n{body}")
+            for inside, path in sorted(images.items()):
+                archive.write(path, inside)
             archive.writestr(
                 "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=2) + "\n"
             )

@@ -421,6 +421,18 @@ def test_markdown_bundle_has_one_file_per_chapter_and_metadata(document: ExportD
         assert files[name] == f"# {title}\n\n{body}"
 
 
+def test_markdown_bundle_carries_its_local_images(
+    document: ExportDocument, media_root: Path
+) -> None:
+    with zipfile.ZipFile(io.BytesIO(to_markdown_bundle(document, media_root=media_root))) as zf:
+        assert zf.read("media/images/dot.png") == PNG
+        text = "".join(zf.read(n).decode() for n in zf.namelist() if n.endswith(".md"))
+    assert "![Marking diagram](media/images/dot.png)" in text
+    assert "/media/images/dot.png" not in text
+    # A remote image is neither fetched nor rewritten.
+    assert "![remote diagram](https://example.com/diagram.png)" in text
+
+
 # --- The table and failures ---------------------------------------------------------------------
 
 
