@@ -1,5 +1,6 @@
 """Chromium through Playwright's sync API, against pytest-django's live server."""
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
 # live_server runs Django in a thread while Playwright's sync API keeps an event loop running in
@@ -99,3 +101,25 @@ def log_in(page, live_server):
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return log_in
+
+
+EDITIONS_MIGRATION = "chapters.migrations.0003_review_rounds_workflow_editions"
+
+
+@pytest.fixture
+def removable_editions():
+    """Let the test database be flushed after a test that published editions.
+
+    Published editions are protected by triggers that refuse DELETE. PostgreSQL flushes with
+    TRUNCATE, which they do not see; SQLite flushes with DELETE, so there the rows go first,
+    with the triggers dropped for the moment and put back afterwards."""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module(EDITIONS_MIGRATION)
+    with connection.schema_editor() as schema_editor:
+        migration.unprotect_editions(None, schema_editor)
+        schema_editor.execute("DELETE FROM chapters_export WHERE edition_id IS NOT NULL")
+        schema_editor.execute("DELETE FROM chapters_editionchapter")
+        schema_editor.execute("DELETE FROM chapters_edition")
+        migration.protect_editions(None, schema_editor)

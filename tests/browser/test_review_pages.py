@@ -3,10 +3,8 @@ exports) have no WCAG 2.1 A/AA violations for the people who use them, and the t
 take most often there (signing off, moving a chapter on) work with the keyboard alone."""
 
 import datetime
-import importlib
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from chapters.editions import publish
@@ -21,8 +19,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-MIGRATION = "chapters.migrations.0003_review_rounds_workflow_editions"
-
 
 def assert_accessible(page, url: str) -> None:
     """`url` is shown (not an error page, which would pass trivially) with no axe violations."""
@@ -30,25 +26,6 @@ def assert_accessible(page, url: str) -> None:
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
     results = AXE.run(page, options=WCAG)
     assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
-
-
-@pytest.fixture
-def removable_editions():
-    """Let the test database be flushed after a test that published editions.
-
-    Published editions are protected by triggers that refuse DELETE. PostgreSQL flushes with
-    TRUNCATE, which they do not see; SQLite flushes with DELETE, so there the rows go first,
-    with the triggers dropped for the moment and put back afterwards."""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module(MIGRATION)
-    with connection.schema_editor() as schema_editor:
-        migration.unprotect_editions(None, schema_editor)
-        schema_editor.execute("DELETE FROM chapters_export WHERE edition_id IS NOT NULL")
-        schema_editor.execute("DELETE FROM chapters_editionchapter")
-        schema_editor.execute("DELETE FROM chapters_edition")
-        migration.protect_editions(None, schema_editor)
 
 
 @pytest.fixture
