@@ -247,3 +247,12 @@ def test_every_format_is_made_from_a_known_edition(post, handbook, editor, media
             found = text.find(needle, at)
             assert found != -1, (fmt, needle)
             at = found + len(needle)
+
+
+def test_stored_exports_are_not_served_as_media(post, edition, editor, counterpart, media, calls):
+    post(client_for(editor), export_url(edition), {"format": "html"})
+    stored = Export.objects.get().file.name
+    assert stored.startswith("exports/")
+    for person in (editor, counterpart):
+        response = client_for(person).get(f"/media/{stored}")
+        assert response.status_code == 404
