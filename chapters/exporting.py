@@ -432,7 +432,50 @@ def pdf_html(
             f"\n@page {{ @top-right {{ content: {marking}; }} "
             f"@bottom-left {{ content: {marking}; }} }}\n"
         )
-    return _document(doc, head=f"<style>\n{css}\n</style>", resolve_image=resolve)
+    return _page_footnotes(_document(doc, head=f"<style>\n{css}\n</style>", resolve_image=resolve))
+
+
+_NOTES = re.compile(
+    r'(?:<hr class="footnotes-sep">\s*)?<section class="footnotes">\s*<ol class="footnotes-list">'
+    r"(?P<items>.*?)</ol>\s*</section>",
+    re.DOTALL,
+)
+_NOTE = re.compile(r'<li id="(?P<id>[^"]+)" class="footnote-item">(?P<body>.*?)</li>', re.DOTALL)
+_BACKREF = re.compile(r'\s*<a href="#[^"]*" class="footnote-backref">[^<]*</a>')
+_CALL = re.compile(
+    r'<sup class="footnote-ref"><a href="#(?P<id>[^"]+)" id="[^"]*">\[[^\]<]*\]</a></sup>'
+)
+
+
+def _page_footnotes(document: str) -> str:
+    """Footnotes at the foot of the page where they are called (CSS ``float: footnote``), as
+    printed books have them, instead of a list at the end of each chapter.
+
+    A chapter's notes are moved only if each is called exactly once (the usual case); otherwise
+    they stay as the chapter's endnotes, which is never wrong.
+    """
+    calls: dict[str, int] = {}
+    for call in _CALL.finditer(document):
+        calls[call["id"]] = calls.get(call["id"], 0) + 1
+    notes: dict[str, str] = {}
+
+    def lift(section: re.Match[str]) -> str:
+        found = {m["id"]: m["body"] for m in _NOTE.finditer(section["items"])}
+        if not found or any(calls.get(note_id) != 1 for note_id in found):
+            return section[0]
+        for note_id, body in found.items():
+            body = _BACKREF.sub("", body).strip()
+            body = re.sub(r"</p>\s*<p>", "<br>", body)
+            notes[note_id] = body.removeprefix("<p>").removesuffix("</p>").strip()
+        return ""
+
+    document = _NOTES.sub(lift, document)
+    return _CALL.sub(
+        lambda call: (
+            f'<span class="footnote">{notes[call["id"]]}</span>' if call["id"] in notes else call[0]
+        ),
+        document,
+    )
 
 
 def to_pdf(

@@ -221,6 +221,30 @@ def test_pdf_contents_page_numbers_are_the_chapter_pages(pdf_path: Path, pdf: Pd
     assert re.search(r"2\.1 Scope[ .]*\d+", contents)
 
 
+def test_pdf_footnotes_stand_at_the_foot_of_the_page_that_calls_them(
+    pdf_path: Path, pdf: PdfReader
+) -> None:
+    for _, title, page in outline_entries(pdf.outline, pdf):
+        if title == "2.1.1 Поступак":
+            text = flat(pdftotext(pdf_path, page=page))
+            call = text.index("Сваки налаз се бележи у записник.1")
+            note = text.index("1. Записник потписују оба службеника.")
+            assert call < note  # the note follows its call, on the same page
+            return
+    raise AssertionError("no bookmark for 2.1.1")
+
+
+def test_notes_called_twice_stay_as_endnotes() -> None:
+    called_twice = (
+        '<p>A<sup class="footnote-ref"><a href="#c1-fn-1" id="c1-fnref-1">[1]</a></sup> and '
+        'B<sup class="footnote-ref"><a href="#c1-fn-1" id="c1-fnref-1:1">[1:1]</a></sup></p>\n'
+        '<hr class="footnotes-sep">\n<section class="footnotes">\n<ol class="footnotes-list">\n'
+        '<li id="c1-fn-1" class="footnote-item"><p>Note. '
+        '<a href="#c1-fnref-1" class="footnote-backref">↩︎</a></p>\n</li>\n</ol>\n</section>'
+    )
+    assert exporting._page_footnotes(called_twice) == called_twice
+
+
 def test_pdf_pages_carry_page_x_of_y_marking_and_chapter_header(
     pdf_path: Path, pdf: PdfReader
 ) -> None:
