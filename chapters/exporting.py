@@ -285,7 +285,8 @@ def _cover(doc: ExportDocument, chapters: list[ExportChapter]) -> str:
         parts.append(f'<p class="marking">{_esc(doc.distribution_marking)}</p>')
     parts.append(f'<p class="cover-title">{_esc(doc.title)}</p>')
     parts.append(f'<p class="edition">Edition {_esc(doc.label)}</p>')
-    parts.append(f'<p class="date">{_esc(doc.date.isoformat())}</p>')
+    long_date = f"{doc.date.day} {doc.date:%B %Y}"  # "1 March 2026", as printed covers say
+    parts.append(f'<p class="date"><time datetime="{doc.date.isoformat()}">{long_date}</time></p>')
     if doc.organisations:
         items = "".join(f"<li>{_esc(name)}</li>" for name in doc.organisations)
         parts.append(f'<ul class="organisations">{items}</ul>')

@@ -193,7 +193,7 @@ def test_pdf_cover_shows_title_edition_date_organisations_and_marking(pdf_path: 
             "LIMITED DISTRIBUTION",
             "Handbook on Firearms",
             "Edition 1.0",
-            "2026-03-01",
+            "1 March 2026",
             "FRONTEX",
             "SEESAC",
         ],
