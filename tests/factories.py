@@ -197,3 +197,66 @@ def suggestion(
         rationale=rationale,
         visibility=visibility,
     )
+
+
+def second_review(
+    book: Handbook,
+    first: Chapter,
+    *,
+    editor: User,
+    counterpart: User,
+    draft_title: str = "Draft chapter",
+    editors_only: str = "Ask FRONTEX.",
+) -> dict[str, Any]:
+    """A handbook in its second review: editions 1.0 and 1.1 (`first` changed between them),
+    a round "Second reading" over `first` and a second chapter inviting AL and BA, a thread with
+    an editor's reply, an editors-only thread, a suggestion, the counterpart's sign-off of the
+    second chapter, the round's opening notices, and a draft chapter."""
+    import datetime as dt
+
+    from chapters.editions import publish
+    from comments.models import add_comment
+    from handbook_review.notifications.models import Event, notify_round
+
+    second = chapter(book, by=editor, title="Marking and records", in_round=False)
+    Chapter.objects.filter(handbook=book).update(status=Status.APPROVED)
+    day = dt.date(2026, 5, 4)
+    publish(handbook=book, label="1.0", date=day, release_notes="First edition.", by=editor)
+    first.refresh_from_db()
+    first.revise(
+        body=first.body + "\n## Records\n\nKeep the records for ten years.\n",
+        by=editor,
+        reason="Agreed at the workshop",
+        base_version=first.version,
+    )
+    edition = publish(
+        handbook=book,
+        label="1.1",
+        date=day + dt.timedelta(days=30),
+        release_notes="Records kept for ten years.",
+        by=editor,
+    )
+    Chapter.objects.filter(pk__in=[first.pk, second.pk]).update(status=Status.IN_REVIEW)
+    draft = chapter(book, by=editor, title=draft_title, status="draft")
+    round_ = review_round_at(
+        book, [first, second], by=editor, codes=("AL", "BA"), name="Second reading"
+    )
+    thread = comment_thread(first, by=counterpart, body="Which serial number?")
+    add_comment(thread, by=editor, body="The one stamped on the frame.")
+    comment_thread(
+        second, by=editor, words="Firearms Protocol", body=editors_only, visibility="editors"
+    )
+    suggestion(
+        first, by=counterpart, words="make and the calibre", replacement="make, model, calibre"
+    )
+    sign_off(round_, second, by=counterpart, verdict="no_comments")
+    notify_round(round_, Event.ROUND_OPENED)
+    return {
+        "handbook": book,
+        "chapter": first,
+        "second": second,
+        "draft": draft,
+        "round": round_,
+        "thread": thread,
+        "edition": edition,
+    }

@@ -2,7 +2,6 @@
 one <h1> and a label on every field; and every page asked for something that does not exist
 answers 404, never 500."""
 
-import datetime
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -12,10 +11,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
-from chapters.editions import publish
-from chapters.models import Chapter, Export, ExportState, Status
-from comments.models import add_comment
-from handbook_review.notifications.models import Event, notify_round
+from chapters.models import Export, ExportState
 from tests import factories
 from tests.conftest import client_for
 
@@ -38,44 +34,15 @@ def review(media, handbook, chapter, editor, counterpart, django_capture_on_comm
     AL and BA, threads (one for editors only, one orphaned), a reply, a suggestion, a sign-off,
     notifications, a draft chapter, and finished exports whose files exist."""
     with django_capture_on_commit_callbacks(execute=True):
-        second = factories.chapter(handbook, by=editor, title="Marking and records", in_round=False)
-        Chapter.objects.filter(handbook=handbook).update(status=Status.APPROVED)
-        day = datetime.date(2026, 5, 4)
-        publish(handbook=handbook, label="1.0", date=day, release_notes="First.", by=editor)
-        chapter.refresh_from_db()
-        chapter.revise(
-            body=chapter.body + "\n## Records\n\nKeep the records for ten years.\n",
-            by=editor,
-            reason="Agreed at the workshop",
-            base_version=chapter.version,
-        )
-        edition = publish(
-            handbook=handbook,
-            label="1.1",
-            date=day + datetime.timedelta(days=30),
-            release_notes="Records kept for ten years.",
-            by=editor,
-        )
-        Chapter.objects.filter(pk__in=[chapter.pk, second.pk]).update(status=Status.IN_REVIEW)
-        draft = factories.chapter(handbook, by=editor, title=DRAFT_TITLE, status="draft")
-        round_ = factories.review_round_at(
-            handbook, [chapter, second], by=editor, codes=("AL", "BA"), name="Second reading"
-        )
-        thread = factories.comment_thread(chapter, by=counterpart, body="Which serial number?")
-        add_comment(thread, by=editor, body="The one stamped on the frame.")
-        factories.comment_thread(
-            second,
-            by=editor,
-            words="Firearms Protocol",
-            body=EDITORS_ONLY_THREAD,
-            visibility="editors",
-        )
-        factories.suggestion(
+        scene = factories.second_review(
+            handbook,
             chapter,
-            by=counterpart,
-            words="make and the calibre",
-            replacement="make, model, calibre",
+            editor=editor,
+            counterpart=counterpart,
+            draft_title=DRAFT_TITLE,
+            editors_only=EDITORS_ONLY_THREAD,
         )
+        second = scene["second"]
         # Orphaned: the words it was made on are then removed from the chapter.
         factories.comment_thread(second, by=counterpart, words="calibre", body="Which calibre?")
         second.refresh_from_db()
@@ -85,9 +52,7 @@ def review(media, handbook, chapter, editor, counterpart, django_capture_on_comm
             reason="Shorter",
             base_version=second.version,
         )
-        factories.sign_off(round_, second, by=counterpart, verdict="no_comments")
-        notify_round(round_, Event.ROUND_OPENED)
-    for made_from, fmt in ((None, "md"), (edition, "html")):
+    for made_from, fmt in ((None, "md"), (scene["edition"], "html")):
         export = Export.objects.create(
             handbook=handbook,
             edition=made_from,
@@ -97,15 +62,7 @@ def review(media, handbook, chapter, editor, counterpart, django_capture_on_comm
         )
         export.file.save(f"handbook.{fmt}", ContentFile(b"# Legal framework\n"), save=False)
         Export.objects.filter(pk=export.pk).update(file=export.file.name, size=18)
-    return {
-        "handbook": handbook,
-        "chapter": chapter,
-        "second": second,
-        "draft": draft,
-        "round": round_,
-        "edition": edition,
-        "exports": list(Export.objects.filter(handbook=handbook)),
-    }
+    return {**scene, "exports": list(Export.objects.filter(handbook=handbook))}
 
 
 # --- The crawler

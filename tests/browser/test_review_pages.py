@@ -2,15 +2,10 @@
 exports) have no WCAG 2.1 A/AA violations for the people who use them, and the two steps people
 take most often there (signing off, moving a chapter on) work with the keyboard alone."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
-from chapters.editions import publish
-from chapters.models import Chapter, SignOff, Status, Transition
-from comments.models import add_comment
-from handbook_review.notifications.models import Event, notify_round
+from chapters.models import SignOff, Status, Transition
 from tests import factories
 from tests.browser.test_accessibility import AXE, WCAG
 
@@ -33,48 +28,7 @@ def review(removable_editions, handbook, chapter, editor, counterpart):
     """A handbook in its second review: two editions (1.0, then 1.1 with a changed chapter), a
     round over two chapters inviting AL and BA, threads, a reply, a suggestion, one sign-off by
     the counterpart, notifications, and a draft chapter."""
-    second = factories.chapter(handbook, by=editor, title="Marking and records", in_round=False)
-    Chapter.objects.filter(handbook=handbook).update(status=Status.APPROVED)
-    day = datetime.date(2026, 5, 4)
-    publish(handbook=handbook, label="1.0", date=day, release_notes="First edition.", by=editor)
-    chapter.refresh_from_db()
-    chapter.revise(
-        body=chapter.body + "\n## Records\n\nKeep the records for ten years.\n",
-        by=editor,
-        reason="Agreed at the workshop",
-        base_version=chapter.version,
-    )
-    edition = publish(
-        handbook=handbook,
-        label="1.1",
-        date=day + datetime.timedelta(days=30),
-        release_notes="Records kept for ten years.",
-        by=editor,
-    )
-    Chapter.objects.filter(pk__in=[chapter.pk, second.pk]).update(status=Status.IN_REVIEW)
-    draft = factories.chapter(handbook, by=editor, title="Draft chapter", status="draft")
-    round_ = factories.review_round_at(
-        handbook, [chapter, second], by=editor, codes=("AL", "BA"), name="Second reading"
-    )
-    thread = factories.comment_thread(chapter, by=counterpart, body="Which serial number?")
-    add_comment(thread, by=editor, body="The one stamped on the frame.")
-    factories.comment_thread(
-        second, by=editor, words="Firearms Protocol", body="Ask FRONTEX.", visibility="editors"
-    )
-    factories.suggestion(
-        chapter, by=counterpart, words="make and the calibre", replacement="make, model, calibre"
-    )
-    factories.sign_off(round_, second, by=counterpart, verdict="no_comments")
-    notify_round(round_, Event.ROUND_OPENED)
-    return {
-        "handbook": handbook,
-        "chapter": chapter,
-        "second": second,
-        "draft": draft,
-        "round": round_,
-        "thread": thread,
-        "edition": edition,
-    }
+    return factories.second_review(handbook, chapter, editor=editor, counterpart=counterpart)
 
 
 def test_editors_review_pages_are_accessible(page, log_in, live_server, review, editor):
