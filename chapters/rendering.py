@@ -575,6 +575,7 @@ class _TextContent(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.headings: list[Heading] = []
+        self.heading_parts: list[int] = []  # for each heading, the index of its first part
         self._drop_newline = False
         self._heading: tuple[str, str, str, int] | None = None  # tag, id, number, first part
 
@@ -599,6 +600,7 @@ class _TextContent(HTMLParser):
             tag, ident, number, first = self._heading
             text = "".join(self.parts[first:]).strip()
             self.headings.append(Heading(int(tag[1]), ident, number, text))
+            self.heading_parts.append(first)
             self._heading = None
 
     def handle_data(self, data: str) -> None:
@@ -654,6 +656,17 @@ def _serialised_text(html: str) -> str | None:
             piece = piece[1:]
         parts.append(piece)
     return "".join(parts)
+
+
+def heading_offsets(html: str) -> list[tuple[int, Heading]]:
+    """Each heading of rendered HTML with the offset where it starts in ``plain_text(html)``:
+    the space thread positions live in, so a position can be placed in its section."""
+    parser = _parse(html)
+    lengths = list(accumulate((len(part) for part in parser.parts), initial=0))
+    return [
+        (lengths[first], heading)
+        for first, heading in zip(parser.heading_parts, parser.headings, strict=True)
+    ]
 
 
 def _parse(html: str) -> _TextContent:

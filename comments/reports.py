@@ -512,34 +512,10 @@ class Section:
     text: str
 
 
-class _HeadingOffsets(rendering._TextContent):
-    """The plain-text parser itself, noting where each heading starts.
-
-    Thread positions are offsets into exactly this parser's text, so reusing it (rather than
-    searching for heading tags or heading words) gives each heading's offset by construction.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.offsets: list[int] = []
-        self._length = 0
-        self._counted = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in rendering.HEADING_TAGS and self._heading is None:
-            self._length += sum(len(part) for part in self.parts[self._counted :])
-            self._counted = len(self.parts)
-            self.offsets.append(self._length)
-        super().handle_starttag(tag, attrs)
-
-
 def sections_of_html(html: str) -> list[Section]:
-    parser = _HeadingOffsets()
-    parser.feed(html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
-    parser.close()
     return [
         Section(offset=offset, number=heading.number, text=heading.text)
-        for offset, heading in zip(parser.offsets, parser.headings, strict=False)
+        for offset, heading in rendering.heading_offsets(html)
     ]
 
 
