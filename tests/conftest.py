@@ -56,6 +56,13 @@ def counterpart(db) -> User:
 
 
 @pytest.fixture
+def bosnian(db) -> User:
+    """Bosnian customs counterpart: takes part in `handbook` like `counterpart`, for a second
+    jurisdiction."""
+    return factories.user(Role.COUNTERPART, code="BA", agency=Agency.CUSTOMS, name="Jelena Bosnian")
+
+
+@pytest.fixture
 def outsider(db) -> User:
     """Serbian customs counterpart whose jurisdiction does not take part in the `handbook`."""
     return factories.user(Role.COUNTERPART, code="RS", agency=Agency.CUSTOMS, name="Outsider")

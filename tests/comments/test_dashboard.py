@@ -20,12 +20,6 @@ def url(book, **query):
 
 
 @pytest.fixture
-def bosnian(db):
-    """Bosnian customs counterpart: comments like `counterpart`, for a second jurisdiction."""
-    return factories.user(code="BA", agency="customs", name="Jelena Bosnian")
-
-
-@pytest.fixture
 def second(handbook, editor):
     """Chapter 3, in review."""
     return factories.chapter(handbook, by=editor, title="Practice", number=3)

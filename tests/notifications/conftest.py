@@ -8,7 +8,6 @@ from chapters import clock as review_clock
 from chapters.models import Round
 from comments import anchoring
 from comments.models import open_thread
-from tests import factories
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -19,12 +18,6 @@ def frozen():
     review_clock.set_to(START)
     yield review_clock
     review_clock.set_to(None)
-
-
-@pytest.fixture
-def bosnian(db):
-    """Bosnian customs counterpart: takes part in `handbook` like `counterpart`."""
-    return factories.user(code="BA", agency="customs", name="Jelena Bosnian")
 
 
 @pytest.fixture
