@@ -50,7 +50,10 @@ class CannotPublish(Exception):
 
 def publication_blockers(handbook: Handbook) -> list[str]:
     """Why the handbook cannot be published now (empty when every chapter is approved)."""
-    chapters = list(handbook.chapters.order_by("number"))
+    return _not_approved(list(handbook.chapters.order_by("number")))
+
+
+def _not_approved(chapters: list[Chapter]) -> list[str]:
     if not chapters:
         return [_("The handbook has no chapters.")]
     return [
@@ -80,7 +83,7 @@ def publish(
         chapters = list(
             Chapter.objects.select_for_update().filter(handbook=handbook).order_by("number")
         )
-        reasons = publication_blockers(handbook)
+        reasons = _not_approved(chapters)
         if reasons:
             raise CannotPublish(reasons)
         previous = Edition.objects.filter(handbook=handbook).order_by("-published_at").first()
