@@ -519,3 +519,16 @@ def test_the_audit_list_costs_the_same_queries_for_1_and_50_events(administrator
     # Session, user, the page's rows, the date hierarchy and the actor/target filters' choices
     # are each one query whatever the number of events; no query per row.
     assert count() == one
+
+
+def test_the_demo_loader_records_its_users_as_command(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=StringIO())
+    admin = User.objects.get(email="admin@example.org")
+    [created] = events(Action.USER_CREATED, admin)
+    [role] = events(Action.ROLE_CHANGED, admin)
+    assert created.source == role.source == Source.COMMAND
+    assert role.changes == {"role": [None, "Administrator"]}
