@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "markdownx",
     "django_htmx",
     "django_tasks_db",
+    # HELPER D (audit), for testing the audit receivers; helper C adds these with their settings:
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "handbook_review.people",
     "chapters",
     "comments",
@@ -73,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Nothing is public: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The audit log learns who acts, from which address, through which browser.
+    "handbook_review.people.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -237,6 +244,11 @@ MARKDOWNX_MEDIA_PATH = "images/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (2000, 2000), "quality": 90}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+
+# HELPER D (audit) only, drop at merge: axes is installed above just so its user_locked_out
+# signal can be imported and tested; helper C wires its middleware, backend and settings.
+AXES_ENABLED = False
+SILENCED_SYSTEM_CHECKS = ["axes.W002", "axes.W003"]
 
 # Domain limits.
 CHAPTER_BODY_MAX_BYTES = 1024 * 1024

@@ -1,19 +1,39 @@
+import csv
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
-from handbook_review.people.models import Jurisdiction, Role, User
+from handbook_review.people import audit
+from handbook_review.people.models import AuditEvent, Jurisdiction, Role, User
+from handbook_review.spreadsheets import neutralise
 
 
 class RoleField(forms.TypedChoiceField):
@@ -79,6 +99,9 @@ def invite(request: HttpRequest, user: User) -> None:
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Users without their password: the admin never shows a hash nor sets a password. A
+    person chooses their own password from an invitation or password-reset link."""
+
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ("email", "name", "jurisdiction", "agency", "role_name", "is_active")
@@ -87,7 +110,7 @@ class UserAdmin(BaseUserAdmin):
     ordering = ("name",)
     list_select_related = ("jurisdiction",)
     fieldsets = (
-        (None, {"fields": ("email", "name", "password")}),
+        (None, {"fields": ("email", "name", "password_status")}),
         (_("Affiliation"), {"fields": ("jurisdiction", "agency")}),
         (_("Access"), {"fields": ("role", "is_active")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
@@ -98,8 +121,21 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("email", "name", "jurisdiction", "agency", "role", "send_invitation")},
         ),
     )
-    readonly_fields = ("last_login", "date_joined")
-    actions = ("deactivate", "send_invitations")
+    readonly_fields = ("password_status", "last_login", "date_joined")
+    actions = ("deactivate", "activate", "send_invitations")
+
+    def get_urls(self) -> list[URLPattern]:
+        # Django's "<id>/password/" page (an administrator typing someone's password) is left
+        # out on purpose; the invitation link replaces it.
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/invite/",
+                self.admin_site.admin_view(self.invite_view),
+                name="{}_{}_invite".format(*info),
+            ),
+            *admin.ModelAdmin.get_urls(self),
+        ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
@@ -109,28 +145,94 @@ class UserAdmin(BaseUserAdmin):
         names = {group.name for group in user.groups.all()}
         return ", ".join(str(r.label) for r in Role if r.value in names) or "—"
 
+    @admin.display(description=_("password"))
+    def password_status(self, user: User) -> StrOrPromise:
+        if user.has_usable_password():
+            return _("Set: the person logs in with a password they chose.")
+        return _("Not set: the person has not chosen a password yet (invitation not used).")
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        obj.set_role(form.cleaned_data["role"])
-        if not change and form.cleaned_data.get("send_invitation"):
-            invite(request, obj)
-            self.message_user(request, _("Invitation sent to %s.") % obj.email)
+        with transaction.atomic(), audit.context(source=AuditEvent.Source.ADMIN, request=request):
+            if change:
+                # Only the form's own fields: the password column is never written from here.
+                obj.save(update_fields=list(UserChangeForm.Meta.fields))
+            else:
+                obj.save()
+            obj.set_role(form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
+            if not change and form.cleaned_data.get("send_invitation"):
+                self._invite(request, obj)
+                self.message_user(request, _("Invitation sent to %s.") % obj.email)
+
+    def _invite(self, request: HttpRequest, user: User) -> None:
+        invite(request, user)
+        audit.record(AuditEvent.Action.PASSWORD_RESET_SENT, target=user, request=request)
+
+    def invite_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Send the person a link to choose a (new) password: the button on the change page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            raise Http404
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        if not user.is_active:
+            self.message_user(
+                request, _("%s is deactivated: activate the account first.") % user, messages.ERROR
+            )
+        else:
+            with audit.context(source=AuditEvent.Source.ADMIN):
+                self._invite(request, user)
+            self.message_user(
+                request, _("A link to choose a password was sent to %s.") % user.email
+            )
+        return redirect(reverse("admin:people_user_change", args=[user.pk]))
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], *, active: bool) -> int:
+        """Save each user (not queryset.update), so each change is one audit event."""
+        with (
+            transaction.atomic(),
+            audit.context(source=AuditEvent.Source.BULK_ACTION, request=request),
+        ):
+            users = (
+                User.objects.select_for_update()
+                .filter(pk__in=list(queryset.values_list("pk", flat=True)))
+                .exclude(is_active=active)
+                # An administrator cannot lock themselves out.
+                .exclude(pk=request.user.pk or 0)
+                .order_by("pk")
+            )
+            count = 0
+            for user in users:
+                user.is_active = active
+                user.save(update_fields=["is_active"])
+                count += 1
+        return count
 
     @admin.action(description=_("Deactivate selected users"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        # An administrator cannot lock themselves out.
-        count = queryset.exclude(pk=request.user.pk or 0).update(is_active=False)
+        count = self._set_active(request, queryset, active=False)
         self.message_user(
             request,
             ngettext("%d user deactivated.", "%d users deactivated.", count) % count,
             messages.SUCCESS,
         )
 
+    @admin.action(description=_("Activate selected users"))
+    def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = self._set_active(request, queryset, active=True)
+        self.message_user(
+            request,
+            ngettext("%d user activated.", "%d users activated.", count) % count,
+            messages.SUCCESS,
+        )
+
     @admin.action(description=_("Send invitation e-mails"))
     def send_invitations(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         users = list(queryset.filter(is_active=True))
-        for user in users:
-            invite(request, user)
+        with audit.context(source=AuditEvent.Source.BULK_ACTION):
+            for user in users:
+                self._invite(request, user)
         self.message_user(request, _("%d invitations sent.") % len(users), messages.SUCCESS)
 
 
@@ -138,3 +240,111 @@ class UserAdmin(BaseUserAdmin):
 class JurisdictionAdmin(admin.ModelAdmin[Jurisdiction]):
     list_display = ("name", "code", "kind")
     list_filter = ("kind",)
+
+
+class _Echo:
+    """A file that hands back what is written to it: lets csv.writer feed a streaming reply."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """The audit log: browsed, filtered, searched and exported; never added to, changed or
+    deleted, not even by a superuser (the database refuses that too)."""
+
+    change_list_template = "admin/people/auditevent/change_list.html"
+    list_display = ("at", "action", "actor_label", "target_label", "changes_text", "ip_address")
+    list_filter = (
+        "action",
+        ("at", admin.DateFieldListFilter),
+        "source",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("target", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("actor_label", "target_label", "ip_address", "user_agent")
+    date_hierarchy = "at"
+    list_per_page = 100
+    show_full_result_count = False
+    fields = (
+        "at",
+        "action",
+        "source",
+        "actor",
+        "actor_label",
+        "target",
+        "target_label",
+        "changes_text",
+        "ip_address",
+        "user_agent",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("changes"))
+    def changes_text(self, event: AuditEvent) -> str:
+        return "; ".join(
+            f"{field}: {old!r} → {new!r}" for field, (old, new) in event.changes.items()
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_csv),
+                name="people_auditevent_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_csv(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+        """The list as filtered and searched on the page (same query string), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("These filters are not valid."))
+        events = changelist.get_queryset(request).order_by("at", "id")
+        writer = csv.writer(_Echo())
+
+        def rows() -> Iterator[str]:
+            # A byte-order mark, so Excel reads Cyrillic and Albanian names right.
+            yield "\ufeff" + writer.writerow(
+                [
+                    str(_("at")),
+                    str(_("action")),
+                    str(_("actor")),
+                    str(_("user")),
+                    str(_("changes")),
+                    str(_("IP address")),
+                    str(_("user agent")),
+                    str(_("source")),
+                ]
+            )
+            for event in events.iterator(chunk_size=2000):
+                cells = [
+                    timezone.localtime(event.at).isoformat(timespec="seconds"),
+                    event.action,
+                    event.actor_label,
+                    event.target_label,
+                    json.dumps(event.changes, ensure_ascii=False) if event.changes else "",
+                    event.ip_address or "",
+                    event.user_agent,
+                    event.source,
+                ]
+                yield writer.writerow([neutralise(cell) for cell in cells])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        return response

@@ -9,7 +9,10 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        from handbook_review.people import audit
         from handbook_review.people.roles import sync_roles
+
+        audit.connect()
 
         # Sent once per migrated app; the last call sees every app's permissions.
         post_migrate.connect(sync_roles, dispatch_uid="people.sync_roles")

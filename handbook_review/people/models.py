@@ -3,7 +3,8 @@
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -116,17 +117,136 @@ class User(AbstractUser):
             return self.get_agency_display()
         return f"{self.jurisdiction}, {self.get_agency_display()}"
 
-    def set_role(self, role: Role) -> None:
-        """Make `role` the user's only role (an administrator is also staff, for the admin)."""
-        self.groups.set([Group.objects.get(name=role.value)])
-        if self.is_staff != (role == Role.ADMINISTRATOR):
-            self.is_staff = role == Role.ADMINISTRATOR
-            self.save(update_fields=["is_staff"])
+    def set_role(self, role: Role, *, by: "User | None" = None, source: str | None = None) -> None:
+        """Make `role` the user's only role (an administrator is also staff, for the admin).
+
+        A change is recorded in the audit log with the old and the new role, in the same
+        transaction; `source` defaults to where the call comes from (web request or command).
+        """
+        from handbook_review.people import audit
+
+        with transaction.atomic():
+            # Read from the database, not from a prefetched (possibly stale) cache.
+            old = role_of(set(self.groups.values_list("name", flat=True)))
+            if old != role:
+                self.groups.set([Group.objects.get(name=role.value)])
+                audit.record(
+                    AuditEvent.Action.ROLE_CHANGED,
+                    target=self,
+                    changes={"role": [old.value if old else None, role.value]},
+                    by=by,
+                    source=source,
+                )
+            if self.is_staff != (role == Role.ADMINISTRATOR):
+                self.is_staff = role == Role.ADMINISTRATOR
+                self.save(update_fields=["is_staff"])
 
     @property
     def role(self) -> Role | None:
-        names = {group.name for group in self.groups.all()}
-        for role in (Role.ADMINISTRATOR, Role.EDITOR, Role.COUNTERPART):
-            if role.value in names:
-                return role
-        return None
+        return role_of({group.name for group in self.groups.all()})
+
+
+def role_of(group_names: set[str]) -> Role | None:
+    """The highest role among a user's group names."""
+    for role in (Role.ADMINISTRATOR, Role.EDITOR, Role.COUNTERPART):
+        if role.value in group_names:
+            return role
+    return None
+
+
+# --- The audit log
+
+
+class AuditLogImmutable(Exception):
+    """The audit log is append-only: nothing may change or remove an event."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogImmutable("The audit log cannot be changed.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AuditLogImmutable("The audit log cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogImmutable("The audit log cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to whose account, when, from where: written once, never changed.
+
+    The database refuses UPDATE and DELETE too (see the migration), except the one update a
+    deleted account needs: its foreign keys become NULL, the labels keep who it was.
+    Write events with `handbook_review.people.audit.record`.
+    """
+
+    class Action(models.TextChoices):
+        USER_CREATED = "user_created", _("user created")
+        USER_CHANGED = "user_changed", _("name, e-mail or superuser status changed")
+        USER_DELETED = "user_deleted", _("user deleted")
+        ROLE_CHANGED = "role_changed", _("role changed")
+        JURISDICTION_CHANGED = "jurisdiction_changed", _("jurisdiction changed")
+        AGENCY_CHANGED = "agency_changed", _("agency changed")
+        ACTIVATED = "activated", _("activated")
+        DEACTIVATED = "deactivated", _("deactivated")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("two-factor authentication enabled")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("two-factor authentication disabled")
+        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("recovery codes regenerated")
+        LOGIN = "login", _("logged in")
+        LOGIN_FAILED = "login_failed", _("login failed")
+        LOCKED_OUT = "locked_out", _("locked out")
+        UNLOCKED = "unlocked", _("unlocked")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        PASSWORD_RESET_SENT = "password_reset_sent", _("invitation or password-reset link sent")
+        SESSIONS_ENDED = "sessions_ended", _("sessions ended")
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("admin")
+        BULK_ACTION = "bulk action", _("bulk action")
+        COMMAND = "command", _("command")
+        WEB = "web", _("web")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor (as recorded)"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    target = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    target_label = models.CharField(_("user (as recorded)"), max_length=254, blank=True)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True, help_text=_('{"field": [old, new]}')
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.target_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogImmutable("The audit log cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogImmutable("The audit log cannot be deleted.")

@@ -42,6 +42,7 @@ ADMINISTRATOR = [
     "people.change_user",
     "people.view_user",
     "people.view_jurisdiction",
+    "people.view_auditevent",
     "auth.view_group",
 ]
 
