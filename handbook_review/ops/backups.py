@@ -66,7 +66,10 @@ def listed(files: list[str]) -> list[Backup]:
 
 
 def backups() -> list[Backup]:
-    return listed(storage().list_directory())
+    store = storage()
+    if not store.storage.exists(""):  # no backup made yet: not even the folder
+        return []
+    return listed(store.list_directory())
 
 
 class SqliteOnlineConnector(SqliteBackupConnector):

@@ -1,8 +1,10 @@
 """manage.py backup: the database and the stored files, as one backup in BACKUP_DIR."""
 
+from pathlib import Path
 from typing import Any
 
 from dbbackup.db.base import get_connector
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -31,6 +33,9 @@ class Command(BaseCommand):
         stamp = backups.new_stamp()
         database = backups.database_name(stamp, get_connector("default").extension)
         media = backups.media_name(stamp)
+        files = storages["default"]
+        if isinstance(files, FileSystemStorage):  # a new site has no MEDIA_ROOT yet
+            Path(files.location).mkdir(parents=True, exist_ok=True)
         quiet = {"quiet": True, "interactive": False}
         call_command("dbbackup", "--compress", "--output-filename", database, **quiet)
         call_command("mediabackup", "--compress", "--output-filename", media, **quiet)
