@@ -20,6 +20,8 @@ class SharedDatabaseCache(DatabaseCache):
     expiry is kept, where Django's incr() would reset it to the default timeout.
     """
 
+    _table: str  # set by BaseDatabaseCache.__init__ from LOCATION
+
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> Any:
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)

@@ -33,7 +33,9 @@ def backup_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "backups"
     # dbbackup reads STORAGES["dbbackup"] once, when imported: point it at a folder of the test.
     monkeypatch.setattr(
-        dbbackup_settings, "STORAGE_OPTIONS", {**dbbackup_settings.STORAGE_OPTIONS, "location": str(folder)}
+        dbbackup_settings,
+        "STORAGE_OPTIONS",
+        {**dbbackup_settings.STORAGE_OPTIONS, "location": str(folder)},
     )
     return folder
 
@@ -184,7 +186,7 @@ def test_the_commands_read_backup_dir_from_the_environment(tmp_path):
     }
 
     def run(*args: str) -> str:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - this interpreter, our own manage.py
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=env,

@@ -52,7 +52,9 @@ def test_chapter_page_is_rendered_once_then_served_from_the_cache(
     assert first.content.count(b"Which calibre exactly?") == second.content.count(
         b"Which calibre exactly?"
     )
-    key = f"chapter-html:{chapter.pk}:{chapter.version}:{chapter.number}:{rendering.RENDERER_VERSION}"
+    key = (
+        f"chapter-html:{chapter.pk}:{chapter.version}:{chapter.number}:{rendering.RENDERER_VERSION}"
+    )
     if REDIS_URL:
         # In Redis itself, not in this process: a new client (as another worker) finds it.
         other_worker = RedisCache(REDIS_URL, {})
@@ -68,7 +70,7 @@ def test_what_the_pages_cache_survives_pickling(chapter, editor, counterpart):
     client_for(editor).get(reverse("chapter", args=[chapter.handbook.slug, chapter.pk]))
     cache = caches["default"]
     if isinstance(cache, LocMemCache):
-        values = [pickle.loads(v) for v in cache._cache.values()]  # LocMem pickles as well
+        values = [pickle.loads(v) for v in cache._cache.values()]  # noqa: S301 - our own values  # LocMem pickles as well
     else:
         client = cache._cache.get_client()
         # Keys of the default alias are ":1:<key>" (no prefix, version 1).
@@ -76,4 +78,4 @@ def test_what_the_pages_cache_survives_pickling(chapter, editor, counterpart):
     kinds = {type(v).__name__ for v in values}
     assert values and kinds <= {"str", "SafeString", "list", "dict", "int"}
     for value in values:
-        assert pickle.loads(pickle.dumps(value)) == value
+        assert pickle.loads(pickle.dumps(value)) == value  # noqa: S301 - our own values

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def manage(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - this interpreter, our own manage.py
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
         cwd=ROOT,
         env=env,
@@ -59,13 +59,17 @@ def test_two_processes_counting_at_once_lose_nothing(sqlite_env):
     manage(sqlite_env, "from django.core.cache import caches; caches['shared'].set('n', 0, 300)")
     count = "from django.core.cache import caches\nfor _ in range(100): caches['shared'].incr('n')"
     runs = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "shell", "--no-imports", "-c", count], cwd=ROOT, env=sqlite_env
+        subprocess.Popen(  # noqa: S603 - this interpreter, our own manage.py
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", count],
+            cwd=ROOT,
+            env=sqlite_env,
         )
         for _ in range(2)
     ]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
-    read = manage(sqlite_env, "from django.core.cache import caches; print(caches['shared'].get('n'))")
+    read = manage(
+        sqlite_env, "from django.core.cache import caches; print(caches['shared'].get('n'))"
+    )
     assert read.stdout.strip() == "200"
 
 
@@ -104,7 +108,9 @@ def test_on_postgresql_another_process_and_concurrent_connections_agree():
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
-    read = manage(env, "from django.core.cache import caches; print(caches['shared'].get('greeting'))")
+    read = manage(
+        env, "from django.core.cache import caches; print(caches['shared'].get('greeting'))"
+    )
     assert read.stdout.strip() == "mirëdita"
 
     shared.set("n", 0, 300)

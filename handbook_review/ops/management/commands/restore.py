@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("stamp", nargs="?", help="e.g. 2026-12-02-021500 (see --list)")
-        parser.add_argument("--list", action="store_true", dest="list_only", help="List the backups and stop.")
+        parser.add_argument(
+            "--list", action="store_true", dest="list_only", help="List the backups and stop."
+        )
         parser.add_argument(
             "--noinput",
             "--no-input",
@@ -41,7 +43,8 @@ class Command(BaseCommand):
                 self.stdout.write("No backups.")
             return
         backup = pick(found, stamp)
-        assert backup.database is not None and backup.media is not None  # pick() checked
+        if backup.database is None or backup.media is None:  # pick() returns complete ones
+            raise CommandError(f"Backup {backup.stamp} is incomplete; it cannot be restored.")
         database = settings.DATABASES["default"]
         target = f"database {database['NAME']!s}"
         if database.get("HOST"):
