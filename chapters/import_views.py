@@ -1,9 +1,9 @@
 """Importing a Word or Markdown draft: upload, preview (nothing written), confirm.
 
-Between preview and confirm the parsed chapters wait in the cache under a random token that is
-bound to the editor and the handbook; the upload itself is not sent back and forth. With the
-in-memory cache that only works within one process: deployments with several workers set
-REDIS_URL (a missing preview is reported as expired, never guessed).
+Between preview and confirm the parsed chapters wait in the "shared" cache (Redis, or the
+database) under a random token that is bound to the editor and the handbook; the upload itself
+is not sent back and forth. The confirm may reach another worker than the preview, so never the
+per-process cache (a missing preview is reported as expired, never guessed).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -47,6 +48,10 @@ class ImportForm(forms.Form):
         ),
         widget=forms.FileInput(attrs={"accept": ".docx,.md,.markdown"}),
     )
+
+
+def _previews() -> BaseCache:
+    return caches["shared"]
 
 
 def _cache_key(request: AuthedRequest, book: Handbook, token: str) -> str:
@@ -89,7 +94,7 @@ def import_upload(request: AuthedRequest, slug: str) -> HttpResponse:
         return _upload_page(request, book, form, status=400)
     plan = plan_import(book, chapters)
     token = secrets.token_urlsafe(24)
-    cache.set(
+    _previews().set(
         _cache_key(request, book, token),
         {
             "filename": name,
@@ -119,7 +124,7 @@ def import_confirm(request: AuthedRequest, slug: str) -> HttpResponse:
     require_perm(request, "chapters.change_handbook")
     token = request.POST.get("token", "")
     key = _cache_key(request, book, token)
-    stored = cache.get(key) if token else None
+    stored = _previews().get(key) if token else None
     form = ImportForm()
     if stored is None:
         expired = _("This preview has expired. Upload the file again.")
@@ -133,16 +138,16 @@ def import_confirm(request: AuthedRequest, slug: str) -> HttpResponse:
             seen_versions=stored["seen_versions"],
         )
     except ImportRefused as refused:
-        cache.delete(key)
+        _previews().delete(key)
         return _upload_page(request, book, form, status=409, error=refused.message)
     except (StaleVersion, IntegrityError):
-        cache.delete(key)
+        _previews().delete(key)
         raced = _(
             "Someone changed this handbook while the import was being saved. Nothing was "
             "imported; upload the file again to see a new preview."
         )
         return _upload_page(request, book, form, status=409, error=raced)
-    cache.delete(key)
+    _previews().delete(key)
     messages.success(
         request,
         _(

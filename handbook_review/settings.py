@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # --- Operations (helper E): backup/restore commands (django-dbbackup), the shared cache's
+    # table, /healthz. A ground floor: knows no domain.
+    "dbbackup",
+    "handbook_review.ops",
+    # --- end operations
     "handbook_review.people",
     "chapters",
     "comments",
@@ -70,12 +75,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Operations (helper E): Permissions-Policy on every response (PERMISSIONS_POLICY below).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Operations (helper E): Cache-Control: no-store on every response to a logged-in user.
+    "handbook_review.ops.middleware.PrivatePagesMiddleware",
     # Nothing is public: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # The audit log learns who acts, from which address, through which browser.
@@ -136,20 +145,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-CACHES = {
-    "default": (
-        {
+# --- Caches (helper E).
+# "default": derived data only (rendered chapter versions, thread cards), keyed so that a stale
+# entry is never read; per-process memory is fine, Redis shares it between workers.
+# "shared": state that a later request or another process must see (rate-limit counters, import
+# previews between upload and confirm): Redis when REDIS_URL is set, else the database (table
+# ops_shared_cache, made by `migrate`), never per-process memory.
+# Both use one Redis database (keys apart by prefix); clear() on either empties it.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-        }
-        if os.environ.get("REDIS_URL")
+            "LOCATION": REDIS_URL,
+        },
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "shared",
+        },
+    }
+else:
+    CACHES = {
         # Thread cards are cached one by one: the default of 300 entries would cull them.
-        else {
+        "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 50_000},
-        }
-    )
-}
+        },
+        # Django's DatabaseCache with an atomic incr() (see handbook_review/ops/cache.py).
+        "shared": {
+            "BACKEND": "handbook_review.ops.cache.SharedDatabaseCache",
+            "LOCATION": "ops_shared_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+# --- end caches
 
 # Internationalisation: English first; every user-facing string is marked for translation.
 LANGUAGE_CODE = "en"
@@ -182,7 +213,26 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
+    # Backups (helper E): `manage.py backup` writes here, readable by the owner only.
+    "dbbackup": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
+
+# --- Backup and restore (helper E): django-dbbackup, wrapped by `manage.py backup` / `restore`.
+# SQLite is restored through SQLite's backup API (handbook_review/ops/backups.py); PostgreSQL
+# with pg_dump --format=custom / pg_restore (dbbackup's default). Failures exit non-zero for
+# cron or systemd to report; dbbackup's own e-mail to ADMINS is off.
+DBBACKUP_CONNECTOR_MAPPING = {
+    "django.db.backends.sqlite3": "handbook_review.ops.backups.SqliteOnlineConnector"
+}
+DBBACKUP_SEND_EMAIL = False
+# --- end backup and restore
 
 # Background tasks (Django 6.1 django.tasks): a database queue that `manage.py db_worker` drains.
 # TASKS_IMMEDIATE=1 runs each task at once in the request instead (tests, a laptop demo).
@@ -214,6 +264,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Security. With DEBUG off everything is on unless the environment says otherwise (a plain-HTTP
 # test server behind nothing, for instance).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Health (helper E): load balancers probe /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
@@ -234,6 +286,41 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+}
+
+# Permissions-Policy (helper E): the app uses none of these browser features; an injected
+# script or a framed page gets none of them either. (Nothing copies to the clipboard.)
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "clipboard-write",
+        "display-capture",
+        "encrypted-media",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    )
 }
 
 # Markdown editor: the preview goes through the same sanitising renderer as the chapter page.

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from chapters import views as chapter_views
 from comments import views as comment_views
+from handbook_review.ops.health import HealthView
 from handbook_review.people.forms import LoginForm
 
 admin.site.site_header = "Handbook Review administration"
@@ -12,6 +14,8 @@ admin.site.site_title = "Handbook Review"
 
 urlpatterns = [
     path("", chapter_views.home, name="home"),
+    # For load balancers: no login, up/down only (handbook_review/ops/health.py).
+    path("healthz", login_not_required(HealthView.as_view()), name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
