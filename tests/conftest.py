@@ -46,21 +46,7 @@ def _audit_log_emptied_before_flush(request):
     # Depending on it makes this fixture's teardown run before the flush.
     request.getfixturevalue("transactional_db")
     yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-            ["people_auditevent"],
-        )
-        triggers = cursor.fetchall()
-        for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-        cursor.execute("DELETE FROM people_auditevent")
-        for _name, sql in triggers:
-            cursor.execute(sql)
+    factories.empty_audit_log()
 
 
 @pytest.fixture(autouse=True)

@@ -72,6 +72,7 @@ def removable_editions():
 
 def wipe(media: Path) -> None:
     remove_editions()
+    factories.empty_audit_log()
     call_command("flush", "--noinput")
     for path in media.rglob("*"):
         if path.is_file():
