@@ -117,7 +117,7 @@ def _finish(
 def _delete_upload(job: ImportJob) -> None:
     if job.upload:
         with contextlib.suppress(OSError):
-            job.upload.storage.delete(job.upload.name)
+            job.upload.storage.delete(str(job.upload.name))
 
 
 def sweep_imports() -> int:

@@ -422,7 +422,7 @@ def run_pandoc(args: list[str], *, cwd: Path) -> str:
             capture_output=True,
             timeout=seconds,
             check=False,
-            preexec_fn=_limit_child(megabytes * 1024 * 1024, math.ceil(seconds) + 1),  # noqa: PLW1509
+            preexec_fn=_limit_child(megabytes * 1024 * 1024, math.ceil(seconds) + 1),
         )
     except subprocess.TimeoutExpired as error:
         raise too_complex(seconds=seconds) from error

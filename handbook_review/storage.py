@@ -39,5 +39,5 @@ class AtomicFileSystemStorage(FileSystemStorage):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(part)
             raise
-        self._ensure_location_group_id(full_path)
+        self._ensure_location_group_id(full_path)  # type: ignore[attr-defined]
         return os.path.relpath(full_path, self.location).replace("\\", "/")

@@ -65,7 +65,8 @@ class ResilientWorker(db_worker.Worker):
             jobs.retry_db(lambda: db_task_result.set_successful(value), attempts=20)
             task_finished.send(sender=backend_type, task_result=db_task_result.task_result)
         except BaseException as error:
-            jobs.retry_db(lambda: db_task_result.set_failed(error), attempts=20)
+            failure = error  # the name `error` is cleared when the except block ends
+            jobs.retry_db(lambda: db_task_result.set_failed(failure), attempts=20)
             try:
                 sender = type(db_task_result.task.get_backend())
                 task_result = db_task_result.task_result
