@@ -432,7 +432,12 @@ def run_pandoc(args: list[str], *, cwd: Path) -> str:
         raise too_complex(seconds=seconds)
     if result.returncode != 0:
         complaint = result.stderr.decode("utf-8", "replace").lower()
-        if "out of memory" in complaint or "heap" in complaint or result.returncode == 251:
+        # Past RLIMIT_AS pandoc's runtime reports "out of memory" (exit 251) or crashes.
+        if (
+            "out of memory" in complaint
+            or "heap" in complaint
+            or result.returncode in (251, -signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS)
+        ):
             raise too_complex(megabytes=megabytes)
         log.warning("pandoc failed (%s): %s", result.returncode, complaint[:500])
         raise corrupt
