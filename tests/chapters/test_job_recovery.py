@@ -94,7 +94,7 @@ def test_a_killed_worker_is_swept_and_the_export_made_again(worker, media):
 
 
 @pytest.mark.postgres
-def test_the_worker_survives_a_dropped_database_connection(worker, media):
+def test_the_worker_survives_a_dropped_database_connection(worker, media, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("dropping another process's connection needs PostgreSQL (pg_terminate_backend)")
     editor, edition = long_edition()
@@ -123,6 +123,8 @@ def test_the_worker_survives_a_dropped_database_connection(worker, media):
     draft, _ = request_export(handbook=edition.handbook, edition=None, format="md", by=editor)
     wait_for(lambda: state(draft) == ExportState.DONE, timeout=120, what="the draft export")
     assert process.poll() is None
+    log = (tmp_path / "worker-0.log").read_text()
+    assert "Database unreachable" in log  # it did meet the dropped connection, and went on
 
 
 # --- Sweeping (no worker process needed)
