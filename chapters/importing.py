@@ -280,13 +280,46 @@ def check_docx(data: bytes, *, unpack: bool = True) -> None:
         total = 0
         try:
             for member in members:
+                is_xml = member.filename.endswith((".xml", ".rels"))
                 with archive.open(member) as part:
+                    first = True
                     while chunk := part.read(1024 * 1024):
                         total += len(chunk)
                         if total > limit:
                             raise bomb
+                        if is_xml and first:
+                            _refuse_unsafe_xml(member.filename, chunk)
+                        first = False
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
             raise ImportRefused(corrupt) from error
+
+
+# Relationships that make a reader fetch something from outside the file (a linked picture,
+# an attached template, a linked sub-document or frame); external hyperlinks are only text.
+_EXTERNAL_FETCH = re.compile(
+    rb"<Relationship\b(?=[^>]*TargetMode\s*=\s*[\"']External[\"'])"
+    rb"(?=[^>]*Type\s*=\s*[\"'][^\"']*/(?:image|attachedTemplate|subDocument|frame|oleObject|"
+    rb"package|audio|video)[\"'])",
+    re.IGNORECASE,
+)
+
+
+def _refuse_unsafe_xml(name: str, head: bytes) -> None:
+    """No DOCTYPE (entities: XXE, billion laughs) and no relationship that fetches from outside."""
+    if re.search(rb"<!\s*(?:DOCTYPE|ENTITY)", head[:65536], re.IGNORECASE):
+        raise ImportRefused(
+            _(
+                "This Word document contains XML declarations (DOCTYPE) that Word never writes; "
+                "it was refused. Open it in Word, save it again and import the new copy."
+            )
+        )
+    if name.endswith(".rels") and _EXTERNAL_FETCH.search(head):
+        raise ImportRefused(
+            _(
+                "This Word document links to pictures or files outside itself; it was refused. "
+                "Insert the pictures into the document (not as links) and import it again."
+            )
+        )
 
 
 # Pandoc Lua filter: images without size attributes (GFM would need raw HTML for them), figures

@@ -490,3 +490,34 @@ def test_confirm_is_post_only(editor, handbook):
     preview = upload(client_for(editor), handbook, "draft.md", b"# One\n")
     url = reverse("chapters:import_confirm", args=[handbook.slug, preview.context["job"].pk])
     assert client_for(editor).get(url).status_code == 405
+
+
+# --- XML that reaches outside the file
+
+
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>"
+)
+EXTERNAL_IMAGE = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/image" Target="http://127.0.0.1:9/x.png" '
+    b'TargetMode="External"/></Relationships>'
+)
+EXTERNAL_LINK = EXTERNAL_IMAGE.replace(b"/image", b"/hyperlink")
+
+
+def test_entity_declarations_are_refused():
+    with pytest.raises(ImportRefused, match="DOCTYPE"):
+        read_upload("draft.docx", with_member(word_document(), "word/document.xml", XXE))
+
+
+def test_external_pictures_are_refused_but_external_hyperlinks_are_not():
+    rels = "word/_rels/document.xml.rels"
+    with pytest.raises(ImportRefused, match="outside itself"):
+        read_upload("draft.docx", with_member(word_document(), rels, EXTERNAL_IMAGE))
+    original = zipfile.ZipFile(io.BytesIO(word_document())).read(rels)
+    linked = original.replace(b"</Relationships>", EXTERNAL_LINK.split(b">", 2)[2])
+    assert len(read_upload("draft.docx", with_member(word_document(), rels, linked))) == 3
