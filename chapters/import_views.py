@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,13 +66,10 @@ def _upload_page(
 def get_import_job(request: AuthedRequest, slug: str, pk: int) -> tuple[Handbook, ImportJob]:
     """The handbook and one of the user's own imports into it (404 for anyone else's)."""
     book = get_handbook(request, slug)
+    job = get_object_or_404(ImportJob.objects.select_related("handbook"), handbook=book, pk=pk)
     require_perm(request, "chapters.change_handbook")
-    job = get_object_or_404(
-        ImportJob.objects.select_related("handbook"),
-        handbook=book,
-        uploaded_by=request.user,
-        pk=pk,
-    )
+    if job.uploaded_by_id != request.user.pk:
+        raise Http404(_("No such import."))  # another editor's: theirs alone
     return book, job
 
 
