@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from chapters import clock, diffing, exporting
-from chapters.editions import CannotPublish, publication_blockers, publish, request_export
+from chapters.editions import (
+    CannotPublish,
+    ExportRefused,
+    publication_blockers,
+    publish,
+    request_export,
+    sweep_exports,
+)
 from chapters.forms import ExportForm, PublishForm
 from chapters.models import (
     Edition,
@@ -88,6 +95,8 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
 def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
     ed = get_edition(request, slug, label)
     can_export = request.user.has_perm("chapters.export_handbook")
+    if can_export:
+        sweep_exports(handbook=ed.handbook)  # an export whose worker died shows as failed
     return render(
         request,
         "chapters/edition.html",
@@ -173,9 +182,15 @@ def export_edition(request: AuthedRequest, slug: str, label: str) -> HttpRespons
     form = ExportForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Choose one of the export formats."), status=400)
-    export, queued = request_export(
-        handbook=ed.handbook, edition=ed, format=form.cleaned_data["format"], by=request.user
-    )
+    try:
+        export, queued = request_export(
+            handbook=ed.handbook, edition=ed, format=form.cleaned_data["format"], by=request.user
+        )
+    except ExportRefused as refused:
+        if request.htmx:
+            return HttpResponse(refused.message, status=409)
+        messages.error(request, refused.message)
+        return redirect(ed)
     if request.htmx:
         return render(request, "chapters/edition.html#export", {"export": export, "edition": ed})
     if queued:
@@ -189,6 +204,7 @@ def draft_exports(request: AuthedRequest, slug: str) -> HttpResponse:
     require_perm(request, "chapters.export_handbook")
     form = ExportForm(request.POST or None)
     status = 200
+    sweep_exports(handbook=book)
     if request.method == "POST":
         if form.is_valid():
             request_export(
@@ -214,6 +230,8 @@ def draft_exports(request: AuthedRequest, slug: str) -> HttpResponse:
 def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """The export's state, as a fragment that polls itself until the export is done or failed."""
     export = get_export(request, pk)
+    if export.state == ExportState.RUNNING and sweep_exports(handbook=export.handbook):
+        export.refresh_from_db()
     return render(request, "chapters/edition.html#export", {"export": export})
 
 

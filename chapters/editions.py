@@ -8,6 +8,7 @@ from the current working text each time an editor asks, watermarked as drafts.
 from __future__ import annotations
 
 import datetime
+import errno
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +17,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.tasks import task
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from chapters import clock, exporting
+from chapters import clock, exporting, jobs
 from chapters.models import (
     Chapter,
     Edition,
@@ -189,74 +191,178 @@ def draft_document(handbook: Handbook, versions: dict[str, int]) -> exporting.Ex
     )
 
 
+class ExportRefused(Exception):
+    """The export is not queued again; the message says why, in words an editor can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def worker_stopped_message() -> str:
+    return _("The worker stopped while making this export; request it again.")
+
+
 def request_export(
     *, handbook: Handbook, edition: Edition | None, format: str, by: User
 ) -> tuple[Export, bool]:
     """Queue an export, or return the edition's existing one (made once, then served).
 
-    Returns (export, queued). A failed edition export is queued again; a draft export is
-    always made anew from the current text.
+    Returns (export, queued). A failed edition export (its worker died, the disk was full, the
+    renderer failed) is queued again, at most EXPORT_MAX_ATTEMPTS times within
+    EXPORT_ATTEMPT_WINDOW seconds: past that ExportRefused says so, because trying again at
+    once would fail the same way. A draft export is always made anew from the current text.
     """
     if not by.has_perm("chapters.export_handbook"):
         raise PermissionDenied(_("Only editors and administrators export handbooks."))
     if format not in ExportFormat.values:
         raise ValueError(f"Unknown export format {format!r}.")
+    sweep_exports(handbook=handbook)
+    now = clock.now()
     with transaction.atomic():
         if edition is not None:
             export, created = Export.objects.select_for_update().get_or_create(
                 edition=edition,
                 format=format,
-                defaults={"handbook": handbook, "requested_by": by},
+                defaults={"handbook": handbook, "requested_by": by, "attempts_since": now},
             )
             if not created and export.state != ExportState.FAILED:
                 return export, False
             if not created:
-                export.state, export.error = ExportState.QUEUED, ""
-                export.requested_by, export.requested_at = by, clock.now()
+                window = int(getattr(settings, "EXPORT_ATTEMPT_WINDOW", 3600))
+                limit = int(getattr(settings, "EXPORT_MAX_ATTEMPTS", 3))
+                since = export.attempts_since
+                if since is None or (now - since).total_seconds() > window:
+                    export.attempts, export.attempts_since = 0, now
+                elif export.attempts >= limit:
+                    raise ExportRefused(
+                        _(
+                            "This export has failed %(attempts)s times in the last %(minutes)s "
+                            "minutes, so it is not queued again for now (last error: %(error)s). "
+                            "Ask an administrator to look at the worker's log."
+                        )
+                        % {
+                            "attempts": export.attempts,
+                            "minutes": max(1, window // 60),
+                            "error": export.error or _("unknown"),
+                        }
+                    )
+                export.state, export.error, export.worker = ExportState.QUEUED, "", ""
+                export.heartbeat_at = export.started_at = export.finished_at = None
+                export.requested_by, export.requested_at = by, now
                 export.save()
         else:
             versions = {str(pk): v for pk, v in handbook.chapters.values_list("pk", "version")}
             export = Export.objects.create(
-                handbook=handbook, format=format, requested_by=by, versions=versions
+                handbook=handbook,
+                format=format,
+                requested_by=by,
+                versions=versions,
+                attempts_since=now,
             )
         export_id = export.pk
         transaction.on_commit(lambda: make_export.enqueue(export_id))
     return export, True
 
 
+def sweep_exports(*, handbook: Handbook | None = None) -> int:
+    """Mark failed the running exports whose worker is gone or whose heartbeat is too old.
+
+    Runs when an export's page or status is shown, from `manage.py sweep_jobs` and when a
+    worker starts, so that an export whose worker was killed never stays "running" for ever.
+    Each row is updated only if its heartbeat did not move meanwhile. Returns how many failed.
+    """
+    running = Export.objects.filter(state=ExportState.RUNNING)
+    if handbook is not None:
+        running = running.filter(handbook=handbook)
+    now = clock.now()
+    swept = 0
+    for pk, worker, heartbeat_at, started_at in running.values_list(
+        "pk", "worker", "heartbeat_at", "started_at"
+    ):
+        if jobs.is_stale(worker, heartbeat_at or started_at, now=now):
+            log.warning("Export %s: worker %s stopped; marked failed", pk, worker or "?")
+            swept += Export.objects.filter(
+                pk=pk, state=ExportState.RUNNING, worker=worker, heartbeat_at=heartbeat_at
+            ).update(state=ExportState.FAILED, error=worker_stopped_message(), finished_at=now)
+    return swept
+
+
+def storage_error_message(error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return _(
+            "The export could not be stored: the server's disk is full. Nothing was kept; ask "
+            "an administrator to free space, then request it again."
+        )
+    return _("The export could not be stored (%(reason)s). Nothing was kept; request it again.") % {
+        "reason": error.strerror or type(error).__name__
+    }
+
+
 @task()
 def make_export(export_id: int) -> None:
-    """Render one export and store it; a failure is recorded, never a broken file."""
+    """Render one export and store it; a failure is recorded, never a broken file.
+
+    The export names its worker and beats a heartbeat while it renders, so that the sweep can
+    tell a slow export from a dead one. The file is stored complete or not at all (the storage
+    writes a temporary name and moves it into place); the last writes are retried while the
+    database is unreachable, so a failover does not leave the export "running".
+    """
+    me = jobs.this_worker()
+    now = clock.now()
     claimed = Export.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
-        state=ExportState.RUNNING, started_at=clock.now()
+        state=ExportState.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        worker=me,
+        attempts=F("attempts") + 1,
     )
     if not claimed:  # another worker has it, or it is done
         return
+    mine = Export.objects.filter(pk=export_id, worker=me)
+
+    def beat() -> None:
+        mine.filter(state=ExportState.RUNNING).update(heartbeat_at=clock.now())
+
     export = Export.objects.select_related("handbook", "edition__handbook").get(pk=export_id)
     try:
-        if export.edition is not None:
-            document = edition_document(export.edition)
-        else:
-            document = draft_document(export.handbook, export.versions)
-        render, extension, _content_type = exporting.FORMATS[export.format]
-        data = render(document, media_root=Path(settings.MEDIA_ROOT))
-        if not data:
-            raise exporting.ExportError("The export came out empty.")
+        with jobs.heartbeat(beat):
+            if export.edition is not None:
+                document = edition_document(export.edition)
+            else:
+                document = draft_document(export.handbook, export.versions)
+            render, extension, _content_type = exporting.FORMATS[export.format]
+            data = render(document, media_root=Path(settings.MEDIA_ROOT))
+            if not data:
+                raise exporting.ExportError("The export came out empty.")
+            export.file.save(export_filename(export, extension), ContentFile(data), save=False)
+    except OSError as error:
+        log.exception("Export %s could not be stored", export_id)
+        _fail(export_id, me, storage_error_message(error))
+        return
     except Exception as error:
         log.exception("Export %s failed", export_id)
-        Export.objects.filter(pk=export_id).update(
-            state=ExportState.FAILED,
-            error=str(error) or type(error).__name__,
+        _fail(export_id, me, str(error) or type(error).__name__)
+        return
+    # Still ours (running, or failed by a sweep that thought us gone): record the file.
+    finished = jobs.retry_db(
+        lambda: mine.filter(state__in=[ExportState.RUNNING, ExportState.FAILED]).update(
+            state=ExportState.DONE,
+            file=export.file.name,
+            size=len(data),
+            error="",
             finished_at=clock.now(),
         )
-        return
-    export.file.save(export_filename(export, extension), ContentFile(data), save=False)
-    Export.objects.filter(pk=export_id).update(
-        state=ExportState.DONE,
-        file=export.file.name,
-        size=len(data),
-        error="",
-        finished_at=clock.now(),
+    )
+    if not finished:  # queued again meanwhile: another worker makes it; keep no orphan
+        export.file.delete(save=False)
+
+
+def _fail(export_id: int, worker: str, message: str) -> None:
+    jobs.retry_db(
+        lambda: Export.objects.filter(
+            pk=export_id, worker=worker, state=ExportState.RUNNING
+        ).update(state=ExportState.FAILED, error=message, finished_at=clock.now())
     )
 
 

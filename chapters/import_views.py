@@ -1,42 +1,38 @@
-"""Importing a Word or Markdown draft: upload, preview (nothing written), confirm.
+"""Importing a Word or Markdown draft: upload, read in the background, preview, confirm.
 
-Between preview and confirm the parsed chapters wait in the "shared" cache (Redis, or the
-database) under a random token that is bound to the editor and the handbook; the upload itself
-is not sent back and forth. The confirm may reach another worker than the preview, so never the
-per-process cache (a missing preview is reported as expired, never guessed).
+The upload is checked quickly and stored; a worker reads it (pandoc runs there, with limits,
+never inside a request) and keeps the chapters on the ImportJob row, so every web process shows
+the same preview. The job page polls (htmx) while the file is being read. Confirming applies
+the import once; a second confirm says it was already applied.
 """
 
 from __future__ import annotations
 
-import secrets
+import json
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import caches
-from django.core.cache.backends.base import BaseCache
 from django.db import IntegrityError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from chapters.import_jobs import AlreadyApplied, confirm_import, start_import, sweep_imports
 from chapters.importing import (
     Action,
     ImportRefused,
-    apply_import,
+    chapters_from_json,
     max_bytes,
     plan_import,
-    read_upload,
     refuse_if_too_large,
     size_label,
 )
-from chapters.models import Handbook, StaleVersion
+from chapters.models import Handbook, ImportJob, JobState, StaleVersion
 from chapters.views import get_handbook, require_perm
 from handbook_review.http import AuthedRequest
-
-PREVIEW_TIMEOUT = 60 * 60  # seconds an editor has to confirm a preview
 
 
 class ImportForm(forms.Form):
@@ -48,14 +44,6 @@ class ImportForm(forms.Form):
         ),
         widget=forms.FileInput(attrs={"accept": ".docx,.md,.markdown"}),
     )
-
-
-def _previews() -> BaseCache:
-    return caches["shared"]
-
-
-def _cache_key(request: AuthedRequest, book: Handbook, token: str) -> str:
-    return f"chapter-import:{request.user.pk}:{book.pk}:{token}"
 
 
 def _upload_page(
@@ -75,8 +63,18 @@ def _upload_page(
     return render(request, "chapters/import.html", context, status=status)
 
 
+def get_import_job(request: AuthedRequest, slug: str, pk: int) -> tuple[Handbook, ImportJob]:
+    """The handbook and one of the user's own imports into it (404 for anyone else's)."""
+    book = get_handbook(request, slug)
+    job = get_object_or_404(ImportJob.objects.select_related("handbook"), handbook=book, pk=pk)
+    require_perm(request, "chapters.change_handbook")
+    if job.uploaded_by_id != request.user.pk:
+        raise Http404(_("No such import."))  # another editor's: theirs alone
+    return book, job
+
+
 def import_upload(request: AuthedRequest, slug: str) -> HttpResponse:
-    """The upload form; a POSTed file is read and previewed, and nothing is written."""
+    """The upload form; a POSTed file is checked, stored and queued to be read."""
     book = get_handbook(request, slug)
     require_perm(request, "chapters.change_handbook")
     if request.method != "POST":
@@ -85,69 +83,83 @@ def import_upload(request: AuthedRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _upload_page(request, book, form, status=400)
     upload = form.cleaned_data["file"]
-    name = upload.name or ""
     try:
         refuse_if_too_large(upload.size or 0)  # before reading it into memory
-        chapters = read_upload(name, upload.read())
+        job = start_import(
+            handbook=book, name=upload.name or "", data=upload.read(), by=request.user
+        )
     except ImportRefused as refused:
         form.add_error("file", refused.message)
         return _upload_page(request, book, form, status=400)
-    plan = plan_import(book, chapters)
-    token = secrets.token_urlsafe(24)
-    _previews().set(
-        _cache_key(request, book, token),
-        {
-            "filename": name,
-            "chapters": chapters,
-            "seen_versions": {p.chapter.pk: p.chapter.version for p in plan if p.chapter},
-        },
-        timeout=PREVIEW_TIMEOUT,
-    )
-    counts = {action: sum(p.action == action for p in plan) for action in Action}
-    context: dict[str, Any] = {
-        "handbook": book,
-        "filename": name,
-        "plan": plan,
-        "token": token,
-        "new_count": counts[Action.NEW],
-        "replace_count": counts[Action.REPLACE],
-        "unchanged_count": counts[Action.UNCHANGED],
-        "anything_to_do": counts[Action.NEW] + counts[Action.REPLACE] > 0,
-    }
-    return render(request, "chapters/import_preview.html", context)
+    return redirect(job)
+
+
+def import_job(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """Reading the file (polls), its error, or its preview: what confirming would do."""
+    book, job = get_import_job(request, slug, pk)
+    if job.state == JobState.RUNNING:
+        sweep_imports()
+        job.refresh_from_db()
+    reading = job.state in (JobState.QUEUED, JobState.RUNNING)
+    if request.htmx and request.GET.get("poll"):
+        if reading:
+            return render(request, "chapters/import_job.html#reading", {"job": job})
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"  # read: the whole page changes to the preview or error
+        return response
+    context: dict[str, Any] = {"handbook": book, "job": job, "reading": reading}
+    if job.state == JobState.FAILED:
+        context.update(form=ImportForm(), max_size=size_label(max_bytes()))
+    if job.state == JobState.DONE and job.applied_at is None and job.preview is not None:
+        plan = plan_import(book, chapters_from_json(job.preview))
+        counts = {action: sum(p.action == action for p in plan) for action in Action}
+        context.update(
+            plan=plan,
+            # What this preview showed: confirming refuses if one of them moved on since.
+            versions=json.dumps({p.chapter.pk: p.chapter.version for p in plan if p.chapter}),
+            new_count=counts[Action.NEW],
+            replace_count=counts[Action.REPLACE],
+            unchanged_count=counts[Action.UNCHANGED],
+            anything_to_do=counts[Action.NEW] + counts[Action.REPLACE] > 0,
+        )
+    return render(request, "chapters/import_job.html", context)
+
+
+def _seen_versions(raw: str) -> dict[int, int] | None:
+    try:
+        parsed = json.loads(raw)
+        return {int(k): int(v) for k, v in parsed.items()}
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 @require_POST
-def import_confirm(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Apply a previewed import, if the chapters it replaces are still as the preview showed."""
-    book = get_handbook(request, slug)
-    require_perm(request, "chapters.change_handbook")
-    token = request.POST.get("token", "")
-    key = _cache_key(request, book, token)
-    stored = _previews().get(key) if token else None
+def import_confirm(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """Apply a previewed import once, if the chapters it replaces are still as it showed."""
+    book, job = get_import_job(request, slug, pk)
     form = ImportForm()
-    if stored is None:
-        expired = _("This preview has expired. Upload the file again.")
-        return _upload_page(request, book, form, status=400, error=expired)
-    try:
-        result = apply_import(
+    seen = _seen_versions(request.POST.get("versions", ""))
+    if seen is None:
+        return _upload_page(
+            request,
             book,
-            stored["chapters"],
-            by=request.user,
-            filename=stored["filename"],
-            seen_versions=stored["seen_versions"],
+            form,
+            status=400,
+            error=_("This confirmation is incomplete. Open the preview again and confirm it."),
         )
+    try:
+        result = confirm_import(job=job, by=request.user, seen_versions=seen)
+    except AlreadyApplied:
+        messages.info(request, _("This import was already applied; nothing was imported again."))
+        return redirect(book)
     except ImportRefused as refused:
-        _previews().delete(key)
         return _upload_page(request, book, form, status=409, error=refused.message)
     except (StaleVersion, IntegrityError):
-        _previews().delete(key)
         raced = _(
             "Someone changed this handbook while the import was being saved. Nothing was "
             "imported; upload the file again to see a new preview."
         )
         return _upload_page(request, book, form, status=409, error=raced)
-    _previews().delete(key)
     messages.success(
         request,
         _(
@@ -155,7 +167,7 @@ def import_confirm(request: AuthedRequest, slug: str) -> HttpResponse:
             "%(unchanged)s unchanged."
         )
         % {
-            "file": stored["filename"],
+            "file": job.filename,
             "created": len(result.created),
             "revised": len(result.revised),
             "unchanged": len(result.unchanged),

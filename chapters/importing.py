@@ -25,15 +25,21 @@ Decisions, so that nothing is guessed silently:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import logging
+import math
 import re
+import resource
+import signal
+import subprocess
 import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pypandoc
 from django.conf import settings
@@ -51,7 +57,7 @@ from chapters import rendering
 from chapters.models import Chapter, Handbook, NothingChanged, normalise_newlines
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from handbook_review.people.models import User
 
@@ -62,6 +68,11 @@ MAX_COMPRESSION_RATIO = 100
 # Small parts (styles, settings) may compress very well; only large ones can hurt.
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
+# The text of a long handbook is a few megabytes of XML; tens of megabytes make pandoc take
+# minutes and gigabytes (a 40 MB document.xml once took 121 s and 5.5 GB).
+DEFAULT_MAX_DOCUMENT_XML_BYTES = 30 * 1024 * 1024
+DEFAULT_PANDOC_TIMEOUT = 60.0
+DEFAULT_PANDOC_MEMORY_MB = 1536
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -69,6 +80,8 @@ DOCX_PARTS = ("[Content_Types].xml", "word/document.xml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 TITLE_MAX_LENGTH = 300  # Chapter.title
 IMAGE_KINDS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+
+log = logging.getLogger(__name__)
 
 
 class ImportRefused(Exception):
@@ -145,20 +158,13 @@ def read_upload(name: str, data: bytes) -> list[ImportedChapter]:
     refuse_if_too_large(len(data))
     suffix = Path(name).suffix.lower()
     if data.startswith(OLE_MAGIC):
-        raise ImportRefused(
-            _(
-                "This file is encrypted or in the old .doc format. Remove the password, or open "
-                "it in Word and save it as a .docx document, then import it again."
-            )
-        )
+        raise ImportRefused(_encrypted_or_doc())
     if suffix == ".docx":
         markdown, images = _docx_to_markdown(data)
     elif suffix in MARKDOWN_SUFFIXES:
         markdown, images = _read_markdown(data), {}
     else:
-        raise ImportRefused(
-            _("Only Word documents (.docx) and Markdown files (.md) can be imported.")
-        )
+        raise ImportRefused(_only_docx_and_md())
     chapters = split_chapters(markdown)
     return [
         ImportedChapter(
@@ -187,11 +193,42 @@ def _read_markdown(data: bytes) -> str:
     return normalise_newlines(text)
 
 
-def check_docx(data: bytes) -> None:
+def precheck_upload(name: str, data: bytes) -> None:
+    """The quick checks, done while the editor waits: what the file is, and what its zip says.
+
+    Nothing is unpacked or converted here; that happens in the background (``read_upload``),
+    which repeats these checks.
+    """
+    refuse_if_too_large(len(data))
+    suffix = Path(name).suffix.lower()
+    if data.startswith(OLE_MAGIC):
+        raise ImportRefused(_encrypted_or_doc())
+    if suffix == ".docx":
+        check_docx(data, unpack=False)
+    elif suffix in MARKDOWN_SUFFIXES:
+        _read_markdown(data)
+    else:
+        raise ImportRefused(_only_docx_and_md())
+
+
+def _encrypted_or_doc() -> str:
+    return _(
+        "This file is encrypted or in the old .doc format. Remove the password, or open "
+        "it in Word and save it as a .docx document, then import it again."
+    )
+
+
+def _only_docx_and_md() -> str:
+    return _("Only Word documents (.docx) and Markdown files (.md) can be imported.")
+
+
+def check_docx(data: bytes, *, unpack: bool = True) -> None:
     """Refuse anything that is not a plain, readable .docx, before pandoc unpacks it.
 
-    The declared sizes in a zip can lie, so every part is also decompressed here, counting the
-    bytes and stopping at the limit; that also finds corrupt parts (bad CRC) early.
+    First what the zip declares: its parts, encryption, the sum of the uncompressed sizes, each
+    large part's compression ratio and the size of the text (word/document.xml). The declared
+    sizes can lie, so with ``unpack`` every part is also decompressed, counting the bytes and
+    stopping at the limit; that also finds corrupt parts (bad CRC) early.
     """
     if not data.startswith(ZIP_MAGIC):
         raise ImportRefused(_("This file is not a Word document (.docx)."))
@@ -225,16 +262,64 @@ def check_docx(data: bytes) -> None:
                 MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
             ):
                 raise bomb
+        text_limit = int(
+            getattr(settings, "IMPORT_MAX_DOCUMENT_XML_BYTES", DEFAULT_MAX_DOCUMENT_XML_BYTES)
+        )
+        text_size = archive.getinfo("word/document.xml").file_size
+        if text_size > text_limit:
+            raise ImportRefused(
+                _(
+                    "This document is too large or complex to import (its text unpacks to "
+                    "%(size)s, more than %(limit)s). Split it into smaller files and import "
+                    "them one by one."
+                )
+                % {"size": size_label(text_size), "limit": size_label(text_limit)}
+            )
+        if not unpack:
+            return
         total = 0
         try:
             for member in members:
+                is_xml = member.filename.endswith((".xml", ".rels"))
                 with archive.open(member) as part:
+                    first = True
                     while chunk := part.read(1024 * 1024):
                         total += len(chunk)
                         if total > limit:
                             raise bomb
+                        if is_xml and first:
+                            _refuse_unsafe_xml(member.filename, chunk)
+                        first = False
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
             raise ImportRefused(corrupt) from error
+
+
+# Relationships that make a reader fetch something from outside the file (a linked picture,
+# an attached template, a linked sub-document or frame); external hyperlinks are only text.
+_EXTERNAL_FETCH = re.compile(
+    rb"<Relationship\b(?=[^>]*TargetMode\s*=\s*[\"']External[\"'])"
+    rb"(?=[^>]*Type\s*=\s*[\"'][^\"']*/(?:image|attachedTemplate|subDocument|frame|oleObject|"
+    rb"package|audio|video)[\"'])",
+    re.IGNORECASE,
+)
+
+
+def _refuse_unsafe_xml(name: str, head: bytes) -> None:
+    """No DOCTYPE (entities: XXE, billion laughs) and no relationship that fetches from outside."""
+    if re.search(rb"<!\s*(?:DOCTYPE|ENTITY)", head[:65536], re.IGNORECASE):
+        raise ImportRefused(
+            _(
+                "This Word document contains XML declarations (DOCTYPE) that Word never writes; "
+                "it was refused. Open it in Word, save it again and import the new copy."
+            )
+        )
+    if name.endswith(".rels") and _EXTERNAL_FETCH.search(head):
+        raise ImportRefused(
+            _(
+                "This Word document links to pictures or files outside itself; it was refused. "
+                "Insert the pictures into the document (not as links) and import it again."
+            )
+        )
 
 
 # Pandoc Lua filter: images without size attributes (GFM would need raw HTML for them), figures
@@ -294,27 +379,144 @@ def _docx_to_markdown(data: bytes) -> tuple[str, dict[str, ImportedImage]]:
         lua = workdir / "import.lua"
         lua.write_text(_LUA_FILTER, encoding="utf-8")
         media = workdir / "media-out"
-        try:
-            markdown = pypandoc.convert_file(
+        markdown = run_pandoc(
+            [
+                "--sandbox",
+                "--from=docx",
+                "--to=gfm-raw_html",
+                f"--extract-media={media}",
+                "--wrap=none",
+                f"--lua-filter={lua}",
                 str(source),
-                "gfm-raw_html",
-                format="docx",
-                extra_args=[f"--extract-media={media}", "--wrap=none", f"--lua-filter={lua}"],
-                sandbox=True,
-            )
-        except (RuntimeError, OSError) as error:
-            raise ImportRefused(
-                _(
-                    "This Word document could not be read. Open it in Word, save it again and "
-                    "import the new copy."
-                )
-            ) from error
+            ],
+            cwd=workdir,
+        )
         images: dict[str, ImportedImage] = {}
         for path in sorted(p for p in media.rglob("*") if p.is_file()):
             image = _checked_image(path.name, path.read_bytes())
             markdown = markdown.replace(str(path), image.url)
             images[image.url] = image
     return normalise_newlines(markdown), images
+
+
+def pandoc_limits() -> tuple[float, int]:
+    """(seconds, megabytes) that one pandoc run may take: IMPORT_PANDOC_TIMEOUT, _MEMORY_MB."""
+    return (
+        float(getattr(settings, "IMPORT_PANDOC_TIMEOUT", DEFAULT_PANDOC_TIMEOUT)),
+        int(getattr(settings, "IMPORT_PANDOC_MEMORY_MB", DEFAULT_PANDOC_MEMORY_MB)),
+    )
+
+
+def too_complex(*, seconds: float | None = None, megabytes: int | None = None) -> ImportRefused:
+    if seconds is not None:
+        return ImportRefused(
+            _(
+                "This document is too large or complex to import (it needed more than "
+                "%(seconds)s seconds). Split it into smaller files and import them one by one."
+            )
+            % {"seconds": f"{seconds:g}"}
+        )
+    return ImportRefused(
+        _(
+            "This document is too large or complex to import (it needed more than %(mb)s MB "
+            "of memory). Split it into smaller files and import them one by one."
+        )
+        % {"mb": megabytes}
+    )
+
+
+def _limit_child(memory_bytes: int, cpu_seconds: int) -> Callable[[], None]:
+    def limit() -> None:  # runs in the child, between fork and exec
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+    return limit
+
+
+def run_pandoc(args: list[str], *, cwd: Path) -> str:
+    """Run the pandoc that pypandoc-binary ships, as a child process with limits.
+
+    Address space (RLIMIT_AS) and CPU time (RLIMIT_CPU) are capped by the kernel, and the
+    wall clock by a timeout that kills it, so a document that would take minutes and gigabytes
+    is refused with a message instead of taking the worker down.
+    """
+    seconds, megabytes = pandoc_limits()
+    corrupt = ImportRefused(
+        _(
+            "This Word document could not be read. Open it in Word, save it again and "
+            "import the new copy."
+        )
+    )
+    try:
+        result = subprocess.run(  # noqa: S603 (our own binary and arguments, no shell)
+            [pypandoc.get_pandoc_path(), *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=seconds,
+            check=False,
+            preexec_fn=_limit_child(megabytes * 1024 * 1024, math.ceil(seconds) + 1),
+        )
+    except subprocess.TimeoutExpired as error:
+        raise too_complex(seconds=seconds) from error
+    except OSError as error:
+        raise corrupt from error
+    if result.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise too_complex(seconds=seconds)
+    if result.returncode != 0:
+        complaint = result.stderr.decode("utf-8", "replace").lower()
+        # Past RLIMIT_AS pandoc's runtime reports "out of memory" (exit 251) or crashes.
+        if (
+            "out of memory" in complaint
+            or "heap" in complaint
+            or result.returncode in (251, -signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS)
+        ):
+            raise too_complex(megabytes=megabytes)
+        log.warning("pandoc failed (%s): %s", result.returncode, complaint[:500])
+        raise corrupt
+    try:
+        return result.stdout.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise corrupt from error
+
+
+def chapters_to_json(chapters: list[ImportedChapter]) -> list[dict[str, Any]]:
+    """The chapters as JSON (images base64), to wait in the database until confirmed."""
+    return [
+        {
+            "title": c.title,
+            "body": c.body,
+            "notes": list(c.notes),
+            "images": [
+                {
+                    "name": i.name,
+                    "storage_name": i.storage_name,
+                    "data": base64.b64encode(i.data).decode("ascii"),
+                }
+                for i in c.images
+            ],
+        }
+        for c in chapters
+    ]
+
+
+def chapters_from_json(data: list[dict[str, Any]]) -> list[ImportedChapter]:
+    return [
+        ImportedChapter(
+            title=c["title"],
+            body=c["body"],
+            notes=tuple(c["notes"]),
+            images=[
+                ImportedImage(
+                    name=i["name"],
+                    storage_name=i["storage_name"],
+                    data=base64.b64decode(i["data"]),
+                )
+                for i in c["images"]
+            ],
+        )
+        for c in data
+    ]
 
 
 def _checked_image(name: str, data: bytes) -> ImportedImage:

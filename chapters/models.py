@@ -610,11 +610,14 @@ class ExportFormat(models.TextChoices):
     MARKDOWN = "md", _("Markdown bundle (zip)")
 
 
-class ExportState(models.TextChoices):
+class JobState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+ExportState = JobState  # the name the export code grew up with
 
 
 class Export(models.Model):
@@ -639,6 +642,13 @@ class Export(models.Model):
     requested_at = models.DateTimeField(default=clock.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who is making it ("host:pid") and when it last said so: a running export whose worker is
+    # gone, or whose heartbeat is too old, is marked failed by the sweep (chapters.jobs).
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Attempts since `attempts_since`; too many in a short window and it is not queued again.
+    attempts = models.PositiveIntegerField(default=0)
+    attempts_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-requested_at", "-pk"]
@@ -653,3 +663,40 @@ class Export(models.Model):
     def __str__(self) -> str:
         made_from = self.edition.label if self.edition_id else "draft"  # type: ignore[union-attr]
         return f"{self.handbook} {made_from} ({self.get_format_display()})"
+
+
+class ImportJob(models.Model):
+    """An uploaded Word or Markdown file being read in the background, then previewed.
+
+    The upload waits in storage under a random name until a worker has read it (then it is
+    deleted); the chapters read from it wait here, in the database, so every web process shows
+    the same preview. Confirming applies it once (`applied_at`).
+    """
+
+    handbook = models.ForeignKey(Handbook, on_delete=models.CASCADE, related_name="import_jobs")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    upload = models.FileField(upload_to="imports/", blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    # [{"title", "body", "notes": [...], "images": [{"name", "storage_name", "data" (base64)}]}]
+    preview = models.JSONField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.handbook} import of {self.filename} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("chapters:import_job", args=[self.handbook.slug, self.pk])

@@ -7,7 +7,12 @@ app_name = "chapters"
 urlpatterns = [
     path("h/<slug:slug>/new/", views.add_chapter, name="add_chapter"),
     path("h/<slug:slug>/import/", import_views.import_upload, name="import_upload"),
-    path("h/<slug:slug>/import/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("h/<slug:slug>/import/<int:pk>/", import_views.import_job, name="import_job"),
+    path(
+        "h/<slug:slug>/import/<int:pk>/confirm/",
+        import_views.import_confirm,
+        name="import_confirm",
+    ),
     path("h/<slug:slug>/c/<int:pk>/edit/", views.edit_chapter, name="edit_chapter"),
     path("h/<slug:slug>/c/<int:pk>/move/", views.move_chapter, name="move_chapter"),
     path("h/<slug:slug>/c/<int:pk>/history/", views.history, name="history"),

@@ -201,8 +201,10 @@ MEDIA_URL = "/media/"
 # (with django-storages installed). Files are only ever served through login-checked views.
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get(
-            "FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        # Local files are written under a temporary name and moved into place when complete.
+        "BACKEND": (
+            os.environ.get("FILE_STORAGE_BACKEND")
+            or "handbook_review.storage.AtomicFileSystemStorage"
         ),
         "OPTIONS": json.loads(os.environ.get("FILE_STORAGE_OPTIONS", "{}")),
     },
@@ -241,6 +243,18 @@ if env_bool("TASKS_IMMEDIATE", False):
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Jobs that cannot get stuck (chapters.jobs): a running export or import refreshes its heartbeat
+# every EXPORT_HEARTBEAT_INTERVAL seconds; one whose worker is gone, or whose heartbeat is older
+# than EXPORT_HEARTBEAT_TIMEOUT, is marked failed by `manage.py sweep_jobs` (and when its page is
+# viewed). An export is tried at most EXPORT_MAX_ATTEMPTS times in EXPORT_ATTEMPT_WINDOW seconds.
+EXPORT_HEARTBEAT_INTERVAL = float(os.environ.get("EXPORT_HEARTBEAT_INTERVAL", "10"))
+EXPORT_HEARTBEAT_TIMEOUT = float(os.environ.get("EXPORT_HEARTBEAT_TIMEOUT", "120"))
+EXPORT_MAX_ATTEMPTS = int(os.environ.get("EXPORT_MAX_ATTEMPTS", "3"))
+EXPORT_ATTEMPT_WINDOW = int(os.environ.get("EXPORT_ATTEMPT_WINDOW", "3600"))
+# Reading a Word document: pandoc runs as a child process with these limits.
+IMPORT_PANDOC_TIMEOUT = float(os.environ.get("IMPORT_PANDOC_TIMEOUT", "60"))
+IMPORT_PANDOC_MEMORY_MB = int(os.environ.get("IMPORT_PANDOC_MEMORY_MB", "1536"))
 
 # E-mail (Django 6.1 mailers): console by default; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):

@@ -9,6 +9,7 @@ import docx
 import pypandoc
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
@@ -237,16 +238,23 @@ def test_split_is_pure_and_keeps_code_headings_in_place():
 
 
 def upload(client, handbook, name, data):
-    return client.post(
-        reverse("chapters:import_upload", args=[handbook.slug]),
-        {"file": SimpleUploadedFile(name, data)},
-    )
+    """Upload, let the (immediate) worker read it on commit, and open the job page."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("chapters:import_upload", args=[handbook.slug]),
+            {"file": SimpleUploadedFile(name, data)},
+        )
+    upload_url = reverse("chapters:import_upload", args=[handbook.slug])
+    if response.status_code != 302 or not response.url.startswith(upload_url):
+        return response  # refused, or sent to the login page
+    return client.get(response.url)
 
 
 def confirm(client, handbook, response):
+    job = response.context["job"]
     return client.post(
-        reverse("chapters:import_confirm", args=[handbook.slug]),
-        {"token": response.context["token"]},
+        reverse("chapters:import_confirm", args=[handbook.slug, job.pk]),
+        {"versions": response.context["versions"]},
     )
 
 
@@ -265,7 +273,8 @@ def test_preview_writes_nothing_and_confirm_creates_the_chapters(
 
     assert preview.status_code == 200
     assert counts() == before
-    assert not list(tmp_path.rglob("*"))  # no image stored before confirmation
+    # No image stored before confirmation, and the upload was deleted once it had been read.
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
     plan = preview.context["plan"]
     assert [(p.number, p.imported.title, p.action) for p in plan] == [
         (1, "Правни оквир", "new"),
@@ -369,8 +378,8 @@ def test_preview_of_another_editor_cannot_be_confirmed(editor, other_editor, han
     preview = upload(client_for(editor), handbook, "draft.md", b"# One\n")
     before = counts()
     response = confirm(client_for(other_editor), handbook, preview)
-    assert response.status_code == 400
-    assert "expired" in response.text
+    assert response.status_code == 404  # an import is its uploader's own
+    assert client_for(other_editor).get(preview.request["PATH_INFO"]).status_code == 404
     assert counts() == before
 
 
@@ -380,7 +389,6 @@ def test_preview_of_another_editor_cannot_be_confirmed(editor, other_editor, han
         ("notes.txt", b"# A\n", "Only Word documents"),
         ("draft.docx", b"PK\x03\x04 broken", "damaged"),
         ("draft.docx", OLE_HEADER, "encrypted"),
-        ("draft.md", b"No headings here.\n", "no headings"),
     ],
 )
 def test_bad_upload_rerenders_the_form_with_the_error(editor, handbook, name, data, message):
@@ -389,6 +397,16 @@ def test_bad_upload_rerenders_the_form_with_the_error(editor, handbook, name, da
     assert response.status_code == 400
     assert message in response.text
     assert 'role="alert"' in response.text
+    assert counts() == before
+
+
+def test_file_that_cannot_be_split_fails_its_job_with_the_reason(editor, handbook):
+    before = counts()
+    response = upload(client_for(editor), handbook, "draft.md", b"No headings here.\n")
+    assert response.status_code == 200
+    assert response.context["job"].state == "failed"
+    assert "no headings" in response.text
+    assert 'role="alert"' in response.text and 'type="file"' in response.text
     assert counts() == before
 
 
@@ -469,5 +487,37 @@ def test_confirm_permissions(request, editor, handbook, who, status):
 
 
 def test_confirm_is_post_only(editor, handbook):
-    response = client_for(editor).get(reverse("chapters:import_confirm", args=[handbook.slug]))
-    assert response.status_code == 405
+    preview = upload(client_for(editor), handbook, "draft.md", b"# One\n")
+    url = reverse("chapters:import_confirm", args=[handbook.slug, preview.context["job"].pk])
+    assert client_for(editor).get(url).status_code == 405
+
+
+# --- XML that reaches outside the file
+
+
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>"
+)
+EXTERNAL_IMAGE = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/image" Target="http://127.0.0.1:9/x.png" '
+    b'TargetMode="External"/></Relationships>'
+)
+EXTERNAL_LINK = EXTERNAL_IMAGE.replace(b"/image", b"/hyperlink")
+
+
+def test_entity_declarations_are_refused():
+    with pytest.raises(ImportRefused, match="DOCTYPE"):
+        read_upload("draft.docx", with_member(word_document(), "word/document.xml", XXE))
+
+
+def test_external_pictures_are_refused_but_external_hyperlinks_are_not():
+    rels = "word/_rels/document.xml.rels"
+    with pytest.raises(ImportRefused, match="outside itself"):
+        read_upload("draft.docx", with_member(word_document(), rels, EXTERNAL_IMAGE))
+    original = zipfile.ZipFile(io.BytesIO(word_document())).read(rels)
+    linked = original.replace(b"</Relationships>", EXTERNAL_LINK.split(b">", 2)[2])
+    assert len(read_upload("draft.docx", with_member(word_document(), rels, linked))) == 3
