@@ -9,6 +9,13 @@ urlpatterns = [
     path("h/<slug:slug>/import/", import_views.import_upload, name="import_upload"),
     path("h/<slug:slug>/import/confirm/", import_views.import_confirm, name="import_confirm"),
     path("h/<slug:slug>/c/<int:pk>/edit/", views.edit_chapter, name="edit_chapter"),
+    # The Markdown editor's image uploads, per handbook (and chapter): the image is theirs.
+    path("h/<slug:slug>/images/upload/", views.upload_image, name="upload_image"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/images/upload/",
+        views.upload_image,
+        name="upload_chapter_image",
+    ),
     path("h/<slug:slug>/c/<int:pk>/move/", views.move_chapter, name="move_chapter"),
     path("h/<slug:slug>/c/<int:pk>/history/", views.history, name="history"),
     path("h/<slug:slug>/c/<int:pk>/history/compare/", views.compare, name="compare"),
