@@ -43,6 +43,9 @@ ADMINISTRATOR = [
     "people.view_user",
     "people.view_jurisdiction",
     "auth.view_group",
+    # Who downloaded which export (read-only in the admin), and the stored images.
+    "chapters.view_exportdownload",
+    "chapters.view_storedimage",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
