@@ -585,7 +585,9 @@ def _pandoc(source: str, to: str, suffix: str, extra_args: list[str]) -> bytes:
                 source,
                 to,
                 format="html",
-                extra_args=["--toc", "--toc-depth=2", *extra_args],
+                # --sandbox: pandoc reads no file but its input and fetches nothing; its resource
+                # path is the empty working folder, so nothing else is even looked for.
+                extra_args=["--toc", "--toc-depth=2", f"--resource-path={directory}", *extra_args],
                 outputfile=str(output),
                 sandbox=True,
                 cworkdir=directory,
@@ -630,6 +632,11 @@ _MARKDOWN_IMAGE = re.compile(
 )
 
 
+# A raw HTML image in the Markdown source (the site renders it after sanitising).
+_HTML_IMAGE = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.IGNORECASE)
+_HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+
+
 def to_markdown_bundle(
     doc: ExportDocument, *, media_root: Path | None = None, media_url: str = "/media/"
 ) -> bytes:
@@ -652,6 +659,18 @@ def to_markdown_bundle(
         inside = f"media/images/{found.name}"
         images[inside] = found
         return f"{match.group('head')}{inside}{match.group('tail')}"
+
+    def bundled_html(match: re.Match[str]) -> str:
+        attrs = {
+            name.lower(): html.unescape(a or b or c)
+            for name, a, b, c in _HTML_ATTRIBUTE.findall(match["attrs"])
+        }
+        found = media.file(attrs.get("src", ""))
+        if found is None:
+            return attrs.get("alt", "")
+        inside = f"media/images/{found.name}"
+        images[inside] = found
+        return f'<img src="{inside}" alt="{html.escape(attrs.get("alt", ""))}">'
 
     metadata: dict[str, Any] = {
         "title": doc.title,
@@ -677,7 +696,7 @@ def to_markdown_bundle(
     try:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for chapter in chapters:
-                body = _MARKDOWN_IMAGE.sub(bundled, chapter.body)
+                body = _HTML_IMAGE.sub(bundled_html, _MARKDOWN_IMAGE.sub(bundled, chapter.body))
                 body = body if body.endswith("\n") else body + "\n"
                 archive.writestr(chapter_filename(chapter), f"# {chapter.title}\n\n{body}")
             for inside, path in sorted(images.items()):
