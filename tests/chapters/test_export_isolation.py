@@ -162,7 +162,7 @@ def test_pdf_fetches_only_the_handbooks_own_image(scene, handbook, loopback, mon
     assert_no_leak(data, "pdf")
     path = tmp_path / "out.pdf"
     path.write_bytes(data)
-    listing = subprocess.run(
+    listing = subprocess.run(  # noqa: S603 - fixed binary, our own temp file
         ["/usr/bin/pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
     ).stdout
     sizes = [tuple(line.split()[3:5]) for line in listing.splitlines()[2:]]
