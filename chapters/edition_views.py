@@ -114,6 +114,10 @@ def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
             "chapters": ed.chapters.order_by("number"),
             "exports": exports_by_format(ed) if can_export else None,
             "can_export": can_export,
+            # Readers of an edition may download the exports already made of it.
+            "downloads": None
+            if can_export
+            else ed.exports.filter(state=ExportState.DONE).order_by("format"),
         },
     )
 

@@ -328,3 +328,12 @@ def test_the_download_record_is_read_only_in_the_admin(media, handbook, editor, 
     assert listing.status_code == 200
     assert str(editor) in listing.text and str(draft) in listing.text
     assert staff.get(reverse("admin:chapters_exportdownload_add")).status_code == 403
+
+
+def test_readers_of_an_edition_find_its_made_exports(media, handbook, editor, counterpart, edition):
+    made = stored_export(handbook, editor, edition=edition, data=EDITION_MARKER)
+    stored_export(handbook, editor, data=DRAFT_MARKER)  # a draft's is never listed to them
+    page = client_for(counterpart).get(edition.get_absolute_url())
+    assert page.status_code == 200
+    download = reverse("chapters:export_download", args=[made.pk])
+    assert page.text.count('href="/exports/') == 1 and f'href="{download}"' in page.text
