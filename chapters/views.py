@@ -279,7 +279,10 @@ def reencode_image(data: BytesIO) -> tuple[bytes, str, int, int]:
                 )
             image.seek(0)
             image.load()
-            fresh = ImageOps.exif_transpose(image)
+            try:
+                fresh = ImageOps.exif_transpose(image)
+            except Exception:  # a malformed EXIF block: keep the pixels as they are
+                fresh = image.copy()
     except ImageRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
