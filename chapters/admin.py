@@ -8,10 +8,12 @@ from chapters.models import (
     Chapter,
     Edition,
     EditionChapter,
+    ExportDownload,
     Handbook,
     Round,
     RoundEvent,
     SignOff,
+    StoredImage,
     Transition,
 )
 
@@ -107,3 +109,21 @@ class TransitionAdmin(ReadOnly, admin.ModelAdmin[Transition]):
 class SignOffAdmin(ReadOnly, admin.ModelAdmin[SignOff]):
     list_display = ("chapter", "round", "jurisdiction", "verdict", "by", "at", "withdrawn_at")
     list_filter = ("round", "jurisdiction", "verdict")
+
+
+@admin.register(ExportDownload)
+class ExportDownloadAdmin(ReadOnly, admin.ModelAdmin[ExportDownload]):
+    """Who took which export home, and when: a record, never edited."""
+
+    list_display = ("export", "user", "at")
+    list_filter = ("export__handbook",)
+    search_fields = ("user__username", "user__email")
+    date_hierarchy = "at"
+    list_select_related = ("export__handbook", "export__edition", "user")
+
+
+@admin.register(StoredImage)
+class StoredImageAdmin(ReadOnly, admin.ModelAdmin[StoredImage]):
+    list_display = ("name", "handbook", "chapter", "width", "height", "size", "uploaded_by")
+    list_filter = ("handbook",)
+    list_select_related = ("handbook", "chapter", "uploaded_by")

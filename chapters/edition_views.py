@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from chapters.models import (
     Edition,
     EditionChapter,
     Export,
+    ExportDownload,
     ExportFormat,
     ExportState,
     Handbook,
@@ -48,6 +50,21 @@ def get_export(request: AuthedRequest, pk: int) -> Export:
     )
     require_perm(request, "chapters.export_handbook")
     return export
+
+
+def get_downloadable_export(request: AuthedRequest, pk: int) -> Export:
+    """An export the user may download, else 404: a draft's for editors only, an edition's
+    for whoever may read that edition."""
+    exports = Export.objects.select_related("handbook", "edition")
+    if not request.user.has_perm("chapters.export_handbook"):
+        exports = exports.filter(edition__isnull=False)
+    return get_object_or_404(
+        exports.filter(
+            Q(edition__isnull=True, handbook__in=Handbook.objects.visible_to(request.user))
+            | Q(edition__in=Edition.objects.visible_to(request.user))
+        ),
+        pk=pk,
+    )
 
 
 def editions(request: AuthedRequest, slug: str) -> HttpResponse:
@@ -106,6 +123,10 @@ def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
             "chapters": ed.chapters.order_by("number"),
             "exports": exports_by_format(ed) if can_export else None,
             "can_export": can_export,
+            # Readers of an edition may download the exports already made of it.
+            "downloads": None
+            if can_export
+            else ed.exports.filter(state=ExportState.DONE).order_by("format"),
         },
     )
 
@@ -237,14 +258,21 @@ def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """Serve the stored file; never regenerate it here."""
-    export = get_export(request, pk)
+    """Serve the stored file under a readable name, and record who took it; never regenerate
+    it here. The file opened is the one the export's row names."""
+    export = get_downloadable_export(request, pk)
     if export.state != ExportState.DONE or not export.file:
         raise Http404(_("This export is not ready."))
-    content_type = exporting.FORMATS[export.format][2]
-    return FileResponse(
-        export.file.open("rb"),
+    try:
+        handle = export.file.open("rb")
+    except OSError as error:
+        raise Http404(_("This export's file is missing.")) from error
+    ExportDownload.objects.create(export=export, user=request.user)
+    response = FileResponse(
+        handle,
         as_attachment=True,
-        filename=str(export.file.name).rsplit("/", 1)[-1],
-        content_type=content_type,
+        filename=export.download_filename(),
+        content_type=exporting.FORMATS[export.format][2],
     )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import errno
 import logging
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.tasks import task
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from chapters import clock, exporting, jobs
@@ -153,6 +153,7 @@ def edition_document(edition: Edition) -> exporting.ExportDocument:
             )
             for c in edition.chapters.order_by("number")
         ],
+        images=edition.handbook.image_names(),
     )
 
 
@@ -188,6 +189,7 @@ def draft_document(handbook: Handbook, versions: dict[str, int]) -> exporting.Ex
         identifier=f"urn:handbook-review:{handbook.slug}:draft:{today.isoformat()}",
         chapters=chapters,
         draft=True,
+        images=handbook.image_names(),
     )
 
 
@@ -367,8 +369,6 @@ def _fail(export_id: int, worker: str, message: str) -> None:
 
 
 def export_filename(export: Export, extension: str) -> str:
-    if export.edition is not None:
-        stem = f"{export.handbook.slug}-{export.edition.label.replace('.', '-')}"
-    else:
-        stem = f"{export.handbook.slug}-draft-{clock.now():%Y%m%d-%H%M}"
-    return f"{slugify(stem)}.{extension}"
+    """A random name (stored as exports/<uuid>.<ext>): guessing it gets no one a file.
+    People download under a readable name, `Export.download_filename`."""
+    return f"{uuid.uuid4().hex}.{extension}"

@@ -11,9 +11,13 @@ each chapter's already sanitised HTML (``chapters.rendering.render_markdown``):
 - section numbers are written into the heading text ("3.1 Scope"), where the site shows them
   with CSS from ``data-secnum``: an export has no comment offsets to protect, and PDF bookmarks,
   DOCX and EPUB need the numbers as text;
-- images resolve only to files under ``media_root``; any other image becomes its alt text, so
-  no renderer ever reaches the network (WeasyPrint additionally gets a fetcher that refuses
-  everything but those files, pandoc runs with ``--sandbox``).
+- only the app's own images are embedded: a ``src`` must be exactly
+  ``<media_url>images/<32 hex>.<ext>`` (or an import's ``images/import-<sha256>.<ext>``), judged
+  on the string before any path is resolved, and, when the document lists its images
+  (``ExportDocument.images``), one of the exported handbook's. Any other image (remote,
+  ``file:``, ``../``, another handbook's, an export) becomes its alt text, so no renderer ever
+  reaches the network or another file (WeasyPrint gets a fetcher that serves exactly the
+  images chosen and nothing else; pandoc gets them inlined and runs with ``--sandbox``).
 
 PDF is WeasyPrint with ``templates/chapters/export/print.css``; DOCX and EPUB are pandoc
 (pypandoc-binary) reading that HTML, with the footnotes rewritten into the markup pandoc reads
@@ -67,30 +71,40 @@ class ExportDocument:
     draft: bool = False  # watermarked "DRAFT <date>", chapter versions listed on the cover
     release_notes: str = ""
     identifier: str = ""  # EPUB dc:identifier; derived from title and label when empty
+    # The image file names ("<hex>.png") that belong to the exported handbook: only these are
+    # embedded. None: any well-formed image name under the media root (for callers without one).
+    images: frozenset[str] | None = None
+
+
+# The one form of image URL an export embeds (after the media URL); anything else is refused
+# on the string itself, before any path is built from it.
+_IMAGE_NAME = re.compile(r"images/((?:[0-9a-f]{32}|import-[0-9a-f]{64})\.(?:png|jpg|gif|webp))")
 
 
 @dataclass(frozen=True)
 class _Media:
-    """Where ``/media/...`` image URLs live on disk; no root means no images."""
+    """Where ``/media/images/...`` URLs live on disk; no root means no images."""
 
     root: Path | None = None
     url: str = "/media/"
+    allowed: frozenset[str] | None = None  # file names of the handbook's images
 
     def file(self, src: str) -> Path | None:
-        """The local file an image ``src`` names, or None (remote, missing, outside the root)."""
-        if self.root is None:
+        """The local image file ``src`` names, or None: anything but exactly one of the app's
+        image URLs (and, if the handbook's images are known, one of them) is refused."""
+        if self.root is None or not src.startswith(self.url):
             return None
-        parts = urlsplit(src)
-        if parts.scheme or parts.netloc:
+        match = _IMAGE_NAME.fullmatch(src.removeprefix(self.url))
+        if match is None:
             return None
-        path = unquote(parts.path)
-        if not path.startswith(self.url):
+        name = match[1]
+        if self.allowed is not None and name not in self.allowed:
             return None
-        root = self.root.resolve()
-        candidate = (root / path.removeprefix(self.url)).resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
+        images = (self.root / "images").resolve()
+        candidate = images / name
+        if candidate.is_symlink() or not candidate.resolve().is_relative_to(images):
             return None
-        return candidate
+        return candidate if candidate.is_file() else None
 
 
 class Exporter(Protocol):
@@ -391,40 +405,48 @@ def _data_uri(path: Path) -> str:
     return f"data:{content_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _media(media_root: Path | None, media_url: str) -> _Media:
-    return _Media(root=Path(media_root) if media_root is not None else None, url=media_url)
+def _media(doc: ExportDocument, media_root: Path | None, media_url: str) -> _Media:
+    return _Media(
+        root=Path(media_root) if media_root is not None else None,
+        url=media_url,
+        allowed=doc.images,
+    )
 
 
 # --- PDF --------------------------------------------------------------------------------------
 
 
-def _local_fetcher(allowed_root: Path | None) -> Any:
+def _local_fetcher(allowed: set[Path]) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LocalFetcher(URLFetcher):  # type: ignore[misc]
-        """Serves files under the media root and nothing else: exports never go online."""
+        """Serves exactly the images the document embeds and nothing else: exports never go
+        online, nor read any other file."""
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             parts = urlsplit(url)
-            if parts.scheme == "file" and allowed_root is not None:
-                path = Path(unquote(parts.path)).resolve()
-                if path.is_relative_to(allowed_root.resolve()) and path.is_file():
+            if parts.scheme == "file" and not parts.netloc:
+                path = Path(unquote(parts.path))
+                if path in allowed and path.is_file():
                     return URLFetcherResponse(url, path.read_bytes())
             raise ValueError(f"exports fetch no external resources: {url[:80]}")
 
     return LocalFetcher()
 
 
-def pdf_html(
-    doc: ExportDocument, *, media_root: Path | None = None, media_url: str = "/media/"
-) -> str:
-    """The HTML document that ``to_pdf`` renders (useful to inspect the print layout)."""
+def _pdf_source(
+    doc: ExportDocument, *, media_root: Path | None, media_url: str
+) -> tuple[str, set[Path]]:
     _validate(doc)
-    media = _media(media_root, media_url)
+    media = _media(doc, media_root, media_url)
+    embedded: set[Path] = set()
 
     def resolve(src: str) -> str | None:
         path = media.file(src)
-        return path.as_uri() if path is not None else None
+        if path is None:
+            return None
+        embedded.add(path)
+        return path.as_uri()
 
     css = _read_css("print.css")
     if doc.distribution_marking:
@@ -433,7 +455,15 @@ def pdf_html(
             f"\n@page {{ @top-right {{ content: {marking}; }} "
             f"@bottom-left {{ content: {marking}; }} }}\n"
         )
-    return _page_footnotes(_document(doc, head=f"<style>\n{css}\n</style>", resolve_image=resolve))
+    source = _document(doc, head=f"<style>\n{css}\n</style>", resolve_image=resolve)
+    return _page_footnotes(source), embedded
+
+
+def pdf_html(
+    doc: ExportDocument, *, media_root: Path | None = None, media_url: str = "/media/"
+) -> str:
+    """The HTML document that ``to_pdf`` renders (useful to inspect the print layout)."""
+    return _pdf_source(doc, media_root=media_root, media_url=media_url)[0]
 
 
 _NOTES = re.compile(
@@ -483,14 +513,12 @@ def to_pdf(
     doc: ExportDocument, *, media_root: Path | None = None, media_url: str = "/media/"
 ) -> bytes:
     """A4 PDF: cover, contents with page numbers, numbered chapters, bookmarks, embedded fonts."""
-    source = pdf_html(doc, media_root=media_root, media_url=media_url)
+    source, embedded = _pdf_source(doc, media_root=media_root, media_url=media_url)
     try:
         from weasyprint import HTML
 
         document = HTML(
-            string=source,
-            base_url="file:///nonexistent/",
-            url_fetcher=_local_fetcher(Path(media_root) if media_root is not None else None),
+            string=source, base_url="file:///nonexistent/", url_fetcher=_local_fetcher(embedded)
         )
         data = document.write_pdf()
     except Exception as error:
@@ -508,7 +536,7 @@ def to_html(
 ) -> bytes:
     """One self-contained HTML file: styles inlined, images as data: URIs, no external link."""
     _validate(doc)
-    media = _media(media_root, media_url)
+    media = _media(doc, media_root, media_url)
 
     def resolve(src: str) -> str | None:
         path = media.file(src)
@@ -557,7 +585,9 @@ def _pandoc(source: str, to: str, suffix: str, extra_args: list[str]) -> bytes:
                 source,
                 to,
                 format="html",
-                extra_args=["--toc", "--toc-depth=2", *extra_args],
+                # --sandbox: pandoc reads no file but its input and fetches nothing; its resource
+                # path is the empty working folder, so nothing else is even looked for.
+                extra_args=["--toc", "--toc-depth=2", f"--resource-path={directory}", *extra_args],
                 outputfile=str(output),
                 sandbox=True,
                 cworkdir=directory,
@@ -572,7 +602,7 @@ def to_docx(
 ) -> bytes:
     """Word document: title block from metadata, chapters as Heading 1 "N. Title", real notes."""
     _validate(doc)
-    source = _pandoc_source(doc, _media(media_root, media_url))
+    source = _pandoc_source(doc, _media(doc, media_root, media_url))
     data = _pandoc(source, "docx", ".docx", [])
     return _check_zip(data, ("[Content_Types].xml", "word/document.xml"), "DOCX")
 
@@ -582,7 +612,7 @@ def to_epub(
 ) -> bytes:
     """EPUB 3: one file per chapter, navigation document, title/language/identifier/date."""
     _validate(doc)
-    source = _pandoc_source(doc, _media(media_root, media_url))
+    source = _pandoc_source(doc, _media(doc, media_root, media_url))
     data = _pandoc(source, "epub3", ".epub", ["--split-level=1", "--epub-title-page=true"])
     return _check_zip(data, ("mimetype", "META-INF/container.xml"), "EPUB")
 
@@ -595,8 +625,16 @@ def chapter_filename(chapter: ExportChapter) -> str:
     return f"{chapter.number:02d}-{slug}.md"
 
 
-# An inline Markdown image: ![alt](src "title"), with the source in its own group.
-_MARKDOWN_IMAGE = re.compile(r"(?P<head>!\[[^\]\n]*\]\(\s*<?)(?P<src>[^)\s>]+)(?P<tail>>?)")
+# An inline Markdown image: ![alt](src "title"), with the alt text and the source in groups.
+_MARKDOWN_IMAGE = re.compile(
+    r"(?P<head>!\[(?P<alt>[^\]\n]*)\]\(\s*<?)(?P<src>[^)\s>]+)(?P<tail>>?"
+    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?\s*\))"
+)
+
+
+# A raw HTML image in the Markdown source (the site renders it after sanitising).
+_HTML_IMAGE = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.IGNORECASE)
+_HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
 
 def to_markdown_bundle(
@@ -604,23 +642,35 @@ def to_markdown_bundle(
 ) -> bytes:
     """Zip of one ``NN-slug.md`` per chapter (``# Title`` then the body) and ``metadata.json``.
 
-    Images the chapters show from ``media_root`` travel along under ``media/``, and their
-    references become relative (``media/images/x.png``), so the bundle reads on its own; other
-    image references stay as written.
+    The handbook's own images travel along under ``media/``, and their references become
+    relative (``media/images/x.png``), so the bundle reads on its own; any other inline image
+    becomes its alt text, as in the other formats.
     """
     _validate(doc)
     chapters = _ordered(doc)
-    media = _media(media_root, media_url)
+    media = _media(doc, media_root, media_url)
     images: dict[str, Path] = {}
 
     def bundled(match: re.Match[str]) -> str:
         src = match.group("src")
         found = media.file(src)
-        if found is None or media.root is None:
-            return match.group(0)
-        inside = "media/" + found.relative_to(media.root.resolve()).as_posix()
+        if found is None:
+            return match.group("alt")
+        inside = f"media/images/{found.name}"
         images[inside] = found
         return f"{match.group('head')}{inside}{match.group('tail')}"
+
+    def bundled_html(match: re.Match[str]) -> str:
+        attrs = {
+            name.lower(): html.unescape(a or b or c)
+            for name, a, b, c in _HTML_ATTRIBUTE.findall(match["attrs"])
+        }
+        found = media.file(attrs.get("src", ""))
+        if found is None:
+            return attrs.get("alt", "")
+        inside = f"media/images/{found.name}"
+        images[inside] = found
+        return f'<img src="{inside}" alt="{html.escape(attrs.get("alt", ""))}">'
 
     metadata: dict[str, Any] = {
         "title": doc.title,
@@ -646,7 +696,7 @@ def to_markdown_bundle(
     try:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for chapter in chapters:
-                body = _MARKDOWN_IMAGE.sub(bundled, chapter.body)
+                body = _HTML_IMAGE.sub(bundled_html, _MARKDOWN_IMAGE.sub(bundled, chapter.body))
                 body = body if body.endswith("\n") else body + "\n"
                 archive.writestr(chapter_filename(chapter), f"# {chapter.title}\n\n{body}")
             for inside, path in sorted(images.items()):

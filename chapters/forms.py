@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from markdownx.fields import MarkdownxFormField
+from markdownx.widgets import MarkdownxWidget
 
 from chapters.models import Chapter, ExportFormat, Handbook, Status, normalise_newlines
 from handbook_review.people.models import Jurisdiction
@@ -25,13 +26,39 @@ def clean_body(body: str) -> str:
     return body
 
 
+class ChapterTextWidget(MarkdownxWidget):
+    """The Markdown editor, uploading images to the handbook's (or chapter's) own endpoint.
+
+    markdownx writes its global upload path into the attributes at render time; the view sets
+    `upload_url` so an image is stored for, and owned by, the handbook being edited.
+    """
+
+    upload_url: str | None = None
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if self.upload_url is not None:
+            context["widget"]["attrs"]["data-markdownx-upload-urls-path"] = self.upload_url
+        return context
+
+
+def chapter_text_field() -> MarkdownxFormField:
+    # strip=False: trailing newlines are part of the text, and stripping them would make
+    # an unchanged save look like a change.
+    return MarkdownxFormField(
+        label=_("Text (Markdown)"), required=False, strip=False, widget=ChapterTextWidget
+    )
+
+
+def set_upload_url(form: forms.BaseForm, url: str) -> None:
+    form.fields["body"].widget.upload_url = url  # type: ignore[attr-defined]
+
+
 TITLE_REQUIRED = {"required": _("A chapter needs a title.")}
 
 
 class ChapterCreateForm(forms.ModelForm[Chapter]):
-    # strip=False: trailing newlines are part of the text, and stripping them would make
-    # an unchanged save look like a change.
-    body = MarkdownxFormField(label=_("Text (Markdown)"), required=False, strip=False)
+    body = chapter_text_field()
 
     class Meta:
         model = Chapter
@@ -52,7 +79,7 @@ class ChapterEditForm(forms.Form):
     """Edits the text; carries the version it started from so a stale save can be refused."""
 
     title = forms.CharField(label=_("Title"), max_length=300, error_messages=TITLE_REQUIRED)
-    body = MarkdownxFormField(label=_("Text (Markdown)"), required=False, strip=False)
+    body = chapter_text_field()
     reason = forms.CharField(
         label=_("Reason for the change"),
         max_length=300,

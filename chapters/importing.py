@@ -54,7 +54,15 @@ from mdit_py_plugins.footnote import footnote_plugin
 from PIL import Image, UnidentifiedImageError
 
 from chapters import rendering
-from chapters.models import Chapter, Handbook, NothingChanged, normalise_newlines
+from chapters.models import (
+    IMAGE_EXTENSIONS,
+    Chapter,
+    Handbook,
+    NothingChanged,
+    StoredImage,
+    image_key,
+    normalise_newlines,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -811,11 +819,30 @@ def plan_import(handbook: Handbook, chapters: list[ImportedChapter]) -> list[Pla
     return planned
 
 
-def _store_images(images: list[ImportedImage]) -> None:
+def _store_images(
+    images: list[ImportedImage], *, handbook: Handbook, chapter: Chapter, by: User
+) -> None:
     for image in images:
         # Content-addressed: an image already stored is the same image.
         if not default_storage.exists(image.storage_name):
             default_storage.save(image.storage_name, ContentFile(image.data))
+        filename = image.storage_name.removeprefix("images/")
+        with Image.open(io.BytesIO(image.data)) as opened:
+            width, height = opened.size
+        # The first handbook to import an image owns it (see StoredImage.readable_by).
+        StoredImage.objects.get_or_create(
+            uuid=image_key(filename),
+            defaults={
+                "handbook": handbook,
+                "chapter": chapter,
+                "name": image.storage_name,
+                "content_type": IMAGE_EXTENSIONS[filename.rsplit(".", 1)[-1]],
+                "width": width,
+                "height": height,
+                "size": len(image.data),
+                "uploaded_by": by,
+            },
+        )
 
 
 def apply_import(
@@ -858,17 +885,16 @@ def apply_import(
         for item in plan:
             imported = item.imported
             if item.chapter is None:
-                _store_images(imported.images)
-                created.append(
-                    handbook.add_chapter(
-                        title=imported.title, body=imported.body, by=by, number=item.number
-                    )
+                new = handbook.add_chapter(
+                    title=imported.title, body=imported.body, by=by, number=item.number
                 )
+                _store_images(imported.images, handbook=handbook, chapter=new, by=by)
+                created.append(new)
                 continue
             if item.action == Action.UNCHANGED:
                 unchanged.append(item.chapter)
                 continue
-            _store_images(imported.images)
+            _store_images(imported.images, handbook=handbook, chapter=item.chapter, by=by)
             try:
                 item.chapter.revise(
                     body=imported.body,

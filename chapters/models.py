@@ -3,6 +3,8 @@ records a django-simple-history version (who, why, on whose behalf) and announce
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -12,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Max, Q
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
@@ -99,6 +102,11 @@ class Handbook(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("handbook", args=[self.slug])
+
+    def image_names(self) -> frozenset[str]:
+        """The file names of this handbook's images: what its exports may embed."""
+        names = self.images.values_list("name", flat=True)  # type: ignore[attr-defined]
+        return frozenset(name.removeprefix("images/") for name in names)
 
     def next_chapter_number(self) -> int:
         return (self.chapters.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -632,7 +640,9 @@ class Export(models.Model):
         _("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
     )
     error = models.TextField(_("error"), blank=True)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    # Stored under a random name (exports/<uuid>.<ext>, see editions.export_filename): names
+    # are never guessable; people get a readable one from `download_filename`.
+    file = models.FileField(upload_to="exports/", blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     # Draft exports: the chapter versions they were made from ({chapter id: version}).
     versions = models.JSONField(default=dict, blank=True)
@@ -663,6 +673,117 @@ class Export(models.Model):
     def __str__(self) -> str:
         made_from = self.edition.label if self.edition_id else "draft"  # type: ignore[union-attr]
         return f"{self.handbook} {made_from} ({self.get_format_display()})"
+
+    def download_filename(self) -> str:
+        """The name a download is saved under: slug-1-0.pdf, or slug-draft-20261202-1408.pdf."""
+        extension = str(self.file.name).rsplit(".", 1)[-1] if self.file else self.format
+        if self.edition_id is not None:
+            stem = f"{self.handbook.slug}-{self.edition.label.replace('.', '-')}"  # type: ignore[union-attr]
+        else:
+            made_at = self.started_at or self.requested_at
+            stem = f"{self.handbook.slug}-draft-{made_at:%Y%m%d-%H%M}"
+        return f"{slugify(stem)}.{extension}"
+
+
+class ExportDownload(models.Model):
+    """Who downloaded which export, when: exports are restricted documents."""
+
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("downloaded at"), default=clock.now)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-pk"]
+        verbose_name = _("export download")
+        verbose_name_plural = _("export downloads")
+
+    def __str__(self) -> str:
+        return f"{self.export} — {self.user}"
+
+
+# --- Images in chapters
+
+# What an image URL in a chapter may look like, and nothing else: uploads are named
+# images/<uuid hex>.<ext>, Word imports images/import-<sha256>.<ext> (content-addressed).
+IMAGE_EXTENSIONS = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+IMAGE_FILENAME = re.compile(r"(?:[0-9a-f]{32}|import-[0-9a-f]{64})\.(?:png|jpg|gif|webp)")
+IMAGE_URL_IN_TEXT = re.compile(
+    r"/media/images/((?:[0-9a-f]{32}|import-[0-9a-f]{64})\.(?:png|jpg|gif|webp))(?![\w.-])"
+)
+
+
+def image_key(filename: str) -> uuid.UUID:
+    """The row key of an image file name (the uuid, or the first half of an import's sha256)."""
+    return uuid.UUID(hex=filename.removeprefix("import-")[:32])
+
+
+class StoredImage(models.Model):
+    """An image uploaded into (or imported with) a handbook's chapters; served only by
+    `chapters.views.media`, to the people who may read what shows it."""
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    handbook = models.ForeignKey(
+        Handbook, verbose_name=_("handbook"), on_delete=models.PROTECT, related_name="images"
+    )
+    chapter = models.ForeignKey(
+        Chapter,
+        verbose_name=_("uploaded for chapter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="images",
+    )
+    name = models.CharField(_("stored name"), max_length=200, unique=True, editable=False)
+    content_type = models.CharField(_("content type"), max_length=50)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=clock.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def url(self) -> str:
+        return settings.MEDIA_URL + self.name
+
+    def readable_by(self, user: User) -> bool:
+        """Whether the user may see this image: whoever may read what it belongs to.
+
+        Editors see every image of a handbook they see. Counterparts see an image when the
+        chapter it was uploaded for, or a chapter or published edition that shows it, is one
+        they may read; an image uploaded for a draft stays hidden until the draft is in review.
+        """
+        if not Handbook.objects.visible_to(user).filter(pk=self.handbook_id).exists():
+            return False
+        if can_see_drafts(user):
+            return True
+        chapters = Chapter.objects.visible_to(user).filter(handbook=self.handbook_id)
+        if self.chapter_id is not None and chapters.filter(pk=self.chapter_id).exists():
+            return True
+        if chapters.filter(body__contains=self.url).exists():
+            return True
+        return EditionChapter.objects.filter(
+            edition__in=Edition.objects.visible_to(user).filter(handbook=self.handbook_id),
+            body__contains=self.url,
+        ).exists()
 
 
 class ImportJob(models.Model):

@@ -14,6 +14,13 @@ urlpatterns = [
         name="import_confirm",
     ),
     path("h/<slug:slug>/c/<int:pk>/edit/", views.edit_chapter, name="edit_chapter"),
+    # The Markdown editor's image uploads, per handbook (and chapter): the image is theirs.
+    path("h/<slug:slug>/images/upload/", views.upload_image, name="upload_image"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/images/upload/",
+        views.upload_image,
+        name="upload_chapter_image",
+    ),
     path("h/<slug:slug>/c/<int:pk>/move/", views.move_chapter, name="move_chapter"),
     path("h/<slug:slug>/c/<int:pk>/history/", views.history, name="history"),
     path("h/<slug:slug>/c/<int:pk>/history/compare/", views.compare, name="compare"),

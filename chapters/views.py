@@ -1,10 +1,13 @@
-import mimetypes
+import logging
 import uuid
+import warnings
+from io import BytesIO
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import (
@@ -15,19 +18,26 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-from PIL import Image, UnidentifiedImageError
+from django.views.decorators.http import require_POST, require_safe
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chapters import diffing, rendering
-from chapters.forms import ChapterCreateForm, ChapterEditForm
+from chapters.forms import ChapterCreateForm, ChapterEditForm, set_upload_url
 from chapters.models import (
+    IMAGE_EXTENSIONS,
+    IMAGE_FILENAME,
     Chapter,
     Handbook,
     NothingChanged,
     StaleVersion,
+    StoredImage,
+    image_key,
 )
 from handbook_review.http import AuthedRequest
+
+log = logging.getLogger(__name__)
 
 # --- Fetch-and-check helpers: 404 for what the user may not see, 403 for what they may not change.
 
@@ -58,6 +68,10 @@ def get_version(chapter: Chapter, number: Any) -> Any:
         raise Http404(_("No such version.")) from error
 
 
+def chapter_upload_url(chap: Chapter) -> str:
+    return reverse("chapters:upload_chapter_image", args=[chap.handbook.slug, chap.pk])
+
+
 # --- Pages
 
 
@@ -74,6 +88,7 @@ def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
         instance=Chapter(handbook=book),
         initial={"number": book.next_chapter_number()},
     )
+    set_upload_url(form, reverse("chapters:upload_image", args=[book.slug]))
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -101,8 +116,10 @@ def edit_chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     stale_diff = None
     if request.method != "POST":
         form = ChapterEditForm.for_chapter(chap)
+        set_upload_url(form, chapter_upload_url(chap))
         return render(request, "chapters/chapter_edit.html", {"chapter": chap, "form": form})
     form = ChapterEditForm(request.POST)
+    set_upload_url(form, chapter_upload_url(chap))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -226,48 +243,154 @@ def markdown_preview(request: AuthedRequest) -> HttpResponse:
 
 
 ALLOWED_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+# Checked on the header, before anything is decoded: 25 megapixels is a poster, and decoding
+# more would let one upload take hundreds of MB of memory.
+MAX_IMAGE_PIXELS = 25_000_000
+
+
+class ImageRefused(ValueError):
+    """The upload is not an image we keep; the message says why."""
+
+
+def reencode_image(data: BytesIO) -> tuple[bytes, str, int, int]:
+    """The image decoded and saved afresh: (bytes, extension, width, height).
+
+    Judged by content, not by name. The EXIF orientation is applied, then the pixels are
+    saved anew, so metadata (EXIF, GPS, comments, colour profiles) and anything appended after
+    the image data are gone. An animated GIF keeps only its first frame.
+    """
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns of large images; the pixel count is checked below, on the header.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(data)
+        with image:
+            kind = ALLOWED_IMAGE_FORMATS.get(image.format or "")
+            if kind is None:
+                raise ImageRefused(_("This file is not a PNG, JPEG, GIF or WebP image."))
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ImageRefused(
+                    _(
+                        "This image is %(width)s × %(height)s pixels; images may have at most "
+                        "25 megapixels. Make it smaller and upload it again."
+                    )
+                    % {"width": width, "height": height}
+                )
+            image.seek(0)
+            image.load()
+            try:
+                fresh = ImageOps.exif_transpose(image)
+            except Exception:  # a malformed EXIF block: keep the pixels as they are
+                fresh = image.copy()
+    except ImageRefused:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageRefused(_("This file is not a PNG, JPEG, GIF or WebP image.")) from error
+    except Image.DecompressionBombError as error:
+        raise ImageRefused(_("This image has too many pixels to be stored.")) from error
+    transparency = fresh.info.get("transparency")
+    fresh.info = {}  # nothing of the original's metadata travels along
+    if kind == "jpg" and fresh.mode not in ("RGB", "L"):
+        fresh = fresh.convert("RGB")
+    options: dict[str, Any] = {}
+    if transparency is not None and kind in ("png", "gif"):
+        options["transparency"] = transparency
+    if kind in ("jpg", "webp"):
+        options["quality"] = 90
+    out = BytesIO()
+    fresh.save(out, format={"jpg": "JPEG"}.get(kind, kind.upper()), **options)
+    return out.getvalue(), kind, fresh.width, fresh.height
 
 
 @require_POST
-def upload_image(request: AuthedRequest) -> HttpResponse:
-    """Store an image for a chapter, if it is really an image (judged by content, not by name)."""
-    if not request.user.has_perm("chapters.upload_image"):
+def upload_image(request: AuthedRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    """Store an image for a handbook's chapter (the editor's upload endpoint, per handbook)."""
+    if not (
+        request.user.has_perm("chapters.upload_image")
+        and request.user.has_perm("chapters.change_chapter")
+    ):
         return JsonResponse({"image": [_("Only editors may upload images.")]}, status=403)
+    book = Handbook.objects.visible_to(request.user).filter(slug=slug).first()
+    chap = None
+    if book is not None and pk is not None:
+        chap = Chapter.objects.visible_to(request.user).filter(handbook=book, pk=pk).first()
+    if book is None or (pk is not None and chap is None):
+        return JsonResponse({"image": [_("There is no such handbook or chapter.")]}, status=404)
     upload = request.FILES.get("image")
     if upload is None:
         return JsonResponse({"image": [_("Choose an image to upload.")]}, status=400)
     if upload.size is None or upload.size > settings.MARKDOWNX_UPLOAD_MAX_SIZE:
+        return JsonResponse({"image": [_("Images may be at most 5 MB.")]}, status=400)
+    try:
+        data, kind, width, height = reencode_image(BytesIO(upload.read()))
+    except ImageRefused as refusal:
+        return JsonResponse({"image": [str(refusal)]}, status=400)
+    key = uuid.uuid4()
+    name = f"images/{key.hex}.{kind}"
+    try:
+        stored = default_storage.save(name, ContentFile(data))
+    except OSError:
+        log.exception("Storing the image %s failed", name)
+        _remove_quietly(name)
         return JsonResponse(
-            {"image": [_("Images may be at most 5 MB.")]},
-            status=400,
+            {
+                "image": [
+                    _(
+                        "The image could not be stored: the server's storage is full or "
+                        "failing. Nothing was saved; try again later."
+                    )
+                ]
+            },
+            status=507,
         )
     try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind = ALLOWED_IMAGE_FORMATS.get(image.format or "")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        kind = None
-    if kind is None:
-        return JsonResponse(
-            {"image": [_("This file is not a PNG, JPEG, GIF or WebP image.")]}, status=400
+        StoredImage.objects.create(
+            uuid=key,
+            handbook=book,
+            chapter=chap,
+            name=stored,
+            content_type=IMAGE_EXTENSIONS[kind],
+            width=width,
+            height=height,
+            size=len(data),
+            uploaded_by=request.user,
         )
-    upload.seek(0)
-    name = default_storage.save(f"images/{uuid.uuid4().hex}.{kind}", upload)
-    url = settings.MEDIA_URL + name
-    return JsonResponse({"image_code": f"![]({url})"})
+    except Exception:
+        _remove_quietly(stored)
+        raise
+    return JsonResponse({"image_code": f"![]({settings.MEDIA_URL}{stored})"})
 
 
-def media(request: AuthedRequest, path: str) -> FileResponse:
-    """Uploaded images, for logged-in users only (the content is not public)."""
-    if not path.startswith("images/"):
+def _remove_quietly(name: str) -> None:
+    """Leave no empty or partial file behind."""
+    try:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except OSError:
+        log.exception("Could not remove the partial file %s", name)
+
+
+@require_safe
+def media(request: AuthedRequest, filename: str) -> FileResponse:
+    """A chapter image, for whoever may read what it belongs to (404 for anyone else).
+
+    The URL only names the image; the file opened is the one its row names.
+    """
+    if not IMAGE_FILENAME.fullmatch(filename):
+        raise Http404
+    image = (
+        StoredImage.objects.filter(uuid=image_key(filename), name=f"images/{filename}")
+        .select_related("handbook")
+        .first()
+    )
+    if image is None or not image.readable_by(request.user):
         raise Http404
     try:
-        if not default_storage.exists(path):
-            raise Http404
-        handle = default_storage.open(path, "rb")
-    except SuspiciousFileOperation as error:
+        handle = default_storage.open(image.name, "rb")
+    except OSError as error:
         raise Http404 from error
-    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
+    response = FileResponse(handle, content_type=image.content_type)
     response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,10 +1,13 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from chapters import views as chapter_views
+from chapters.models import IMAGE_FILENAME
 from comments import views as comment_views
 from handbook_review.ops.health import HealthView
 from handbook_review.people.forms import LoginForm
@@ -62,12 +65,13 @@ urlpatterns = [
         chapter_views.markdown_preview,
         name="markdownx_markdownify",
     ),
-    path(
-        settings.MARKDOWNX_UPLOAD_URLS_PATH.strip("/") + "/",
-        chapter_views.upload_image,
-        name="markdownx_upload",
+    # Image uploads are per handbook (chapters.urls); markdownx's global upload path is not
+    # routed. Images are served by name only: the strict pattern, then the row, then the policy.
+    re_path(
+        rf"^{re.escape(settings.MEDIA_URL.strip('/'))}/images/(?P<filename>{IMAGE_FILENAME.pattern})\Z",
+        chapter_views.media,
+        name="media",
     ),
-    path(settings.MEDIA_URL.strip("/") + "/<path:path>", chapter_views.media, name="media"),
     # The reading pages are where reading and reviewing meet: wired here, where both apps are known.
     path("h/<slug:slug>/", comment_views.handbook, name="handbook"),
     path("h/<slug:slug>/c/<int:pk>/", comment_views.chapter, name="chapter"),

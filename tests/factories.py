@@ -1,11 +1,17 @@
 """Plain, dumb data builders. Each returns a saved object with sensible defaults."""
 
+import io
+import uuid
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+
 from chapters import clock
-from chapters.models import Chapter, Handbook, Round, Status
+from chapters.models import Chapter, Handbook, Round, Status, StoredImage
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 _serial = count(1)
@@ -281,3 +287,28 @@ def empty_audit_log() -> None:
         cursor.execute("DELETE FROM people_auditevent")
         for _name, sql in triggers:
             cursor.execute(sql)
+
+
+def png(size: tuple[int, int] = (8, 8), colour: str = "red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def stored_image(
+    book: Handbook, chapter: Chapter | None = None, *, data: bytes | None = None
+) -> StoredImage:
+    """A PNG stored in `book` (uploaded for `chapter`), as an upload leaves it. Dumb: no checks."""
+    data = png() if data is None else data
+    key = uuid.uuid4()
+    name = default_storage.save(f"images/{key.hex}.png", ContentFile(data))
+    return StoredImage.objects.create(
+        uuid=key,
+        handbook=book,
+        chapter=chapter,
+        name=name,
+        content_type="image/png",
+        width=8,
+        height=8,
+        size=len(data),
+    )

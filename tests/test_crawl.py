@@ -202,7 +202,6 @@ EDITORS_PAGES = {
     "chapters:import_upload",
     "chapters:import_confirm",
     "chapters:export_status",
-    "chapters:export_download",
     "chapters:add_chapter",
     "chapters:edit_chapter",
     "chapters:new_round",
@@ -217,6 +216,9 @@ def refused(role: str, url: str, review) -> bool:
         return role == "editor" and is_admin(url)
     if is_admin(url) or name in EDITORS_PAGES:
         return True
+    if name == "chapters:export_download":  # an edition's, for its readers; a draft's, never
+        drafts = [e for e in review["exports"] if e.edition_id is None]
+        return role == "outsider" or any(url == f"/exports/{e.pk}/download/" for e in drafts)
     if role == "outsider":  # no handbook of theirs: nothing under /h/ at all
         return url.startswith(("/h/", "/exports/"))
     return f"/c/{review['draft'].pk}/" in url

@@ -44,6 +44,9 @@ ADMINISTRATOR = [
     "people.view_jurisdiction",
     "people.view_auditevent",
     "auth.view_group",
+    # Who downloaded which export (read-only in the admin), and the stored images.
+    "chapters.view_exportdownload",
+    "chapters.view_storedimage",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {

@@ -119,6 +119,7 @@ def removable_editions():
     migration = importlib.import_module(EDITIONS_MIGRATION)
     with connection.schema_editor() as schema_editor:
         migration.unprotect_editions(None, schema_editor)
+        schema_editor.execute("DELETE FROM chapters_exportdownload")
         schema_editor.execute("DELETE FROM chapters_export WHERE edition_id IS NOT NULL")
         schema_editor.execute("DELETE FROM chapters_editionchapter")
         schema_editor.execute("DELETE FROM chapters_edition")

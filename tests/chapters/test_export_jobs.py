@@ -156,13 +156,26 @@ def test_export_permissions(post, request, edition, media, calls, who, expected)
     assert client.get(drafts).status_code == (200 if expected == 302 else expected)
 
 
-@pytest.mark.parametrize(("who", "expected"), [("counterpart", 403), ("outsider", 404)])
-def test_only_editors_download_exports(post, request, edition, editor, media, calls, who, expected):
+@pytest.mark.parametrize(("who", "expected"), [("counterpart", 200), ("outsider", 404)])
+def test_readers_of_an_edition_download_its_exports_but_only_editors_follow_the_job(
+    post, request, edition, editor, media, calls, who, expected
+):
+    # An edition's exports are for whoever may read the edition; the job page is for editors.
     post(client_for(editor), export_url(edition), {"format": "html"})
     export = Export.objects.get()
     client = client_for(request.getfixturevalue(who))
     assert client.get(reverse("chapters:export_download", args=[export.pk])).status_code == expected
-    assert client.get(reverse("chapters:export_status", args=[export.pk])).status_code == expected
+    status = 403 if expected == 200 else expected
+    assert client.get(reverse("chapters:export_status", args=[export.pk])).status_code == status
+
+
+@pytest.mark.parametrize("who", ["counterpart", "outsider"])
+def test_only_editors_download_draft_exports(post, request, edition, editor, media, calls, who):
+    drafts = reverse("chapters:draft_exports", args=[edition.handbook.slug])
+    post(client_for(editor), drafts, {"format": "html"})
+    export = Export.objects.get(edition=None)
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(reverse("chapters:export_download", args=[export.pk])).status_code == 404
 
 
 def test_the_command_exports_an_edition_and_the_draft(edition, tmp_path, calls):

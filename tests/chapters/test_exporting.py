@@ -40,12 +40,14 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 
+DOT = "0123456789abcdef0123456789abcdef.png"  # as uploads are named: images/<uuid hex>.png
+
 BODIES = {
     "Legal Framework": (
         "Border officers apply the firearms protocol every day.[^1]\n\n"
         "## Scope\n\n"
         "The scope covers civilian and military weapons.\n\n"
-        "![Marking diagram](/media/images/dot.png)\n\n"
+        f"![Marking diagram](/media/images/{DOT})\n\n"
         "| Instrument | Level |\n|---|--:|\n| Arms Trade Treaty | Global |\n\n"
         "[^1]: Adopted in 2001 and in force since 2005.\n"
     ),
@@ -119,7 +121,7 @@ def expected_sequence() -> list[str]:
 def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("media")
     (root / "images").mkdir()
-    (root / "images" / "dot.png").write_bytes(PNG)
+    (root / "images" / DOT).write_bytes(PNG)
     return root
 
 
@@ -283,11 +285,21 @@ def test_pdf_embeds_local_image_and_never_fetches_remote_one(
 
 
 def test_pdf_fetcher_refuses_anything_but_media_files(media_root: Path, tmp_path: Path) -> None:
-    fetcher = exporting._local_fetcher(media_root)
-    assert fetcher.fetch((media_root / "images" / "dot.png").as_uri()).read() == PNG
+    # It serves exactly the images the document embeds, nothing else (not even their folder).
+    embedded = media_root / "images" / DOT
+    fetcher = exporting._local_fetcher({embedded})
+    assert fetcher.fetch(embedded.as_uri()).read() == PNG
     outside = tmp_path / "secret.txt"
     outside.write_text("secret")
-    for url in ("https://example.com/x.png", "http://127.0.0.1/", outside.as_uri(), "ftp://x/y"):
+    sibling = media_root / "images" / ("f" * 32 + ".png")
+    sibling.write_bytes(PNG)
+    for url in (
+        "https://example.com/x.png",
+        "http://127.0.0.1/",
+        outside.as_uri(),
+        sibling.as_uri(),
+        "ftp://x/y",
+    ):
         with pytest.raises(ValueError, match="no external resources"):
             fetcher.fetch(url)
 
@@ -442,6 +454,9 @@ def test_markdown_bundle_has_one_file_per_chapter_and_metadata(document: ExportD
         for n, (t, f) in enumerate(zip(TITLES, expected_files, strict=True), start=1)
     ]
     for (title, body), name in zip(BODIES.items(), expected_files, strict=True):
+        # Without a media root no image travels: each becomes its alt text.
+        body = body.replace(f"![Marking diagram](/media/images/{DOT})", "Marking diagram")
+        body = body.replace("![remote diagram](https://example.com/diagram.png)", "remote diagram")
         assert files[name] == f"# {title}\n\n{body}"
 
 
@@ -449,12 +464,13 @@ def test_markdown_bundle_carries_its_local_images(
     document: ExportDocument, media_root: Path
 ) -> None:
     with zipfile.ZipFile(io.BytesIO(to_markdown_bundle(document, media_root=media_root))) as zf:
-        assert zf.read("media/images/dot.png") == PNG
+        assert zf.read(f"media/images/{DOT}") == PNG
         text = "".join(zf.read(n).decode() for n in zf.namelist() if n.endswith(".md"))
-    assert "![Marking diagram](media/images/dot.png)" in text
-    assert "/media/images/dot.png" not in text
-    # A remote image is neither fetched nor rewritten.
-    assert "![remote diagram](https://example.com/diagram.png)" in text
+    assert f"![Marking diagram](media/images/{DOT})" in text
+    assert f"/media/images/{DOT}" not in text
+    # A remote image is not fetched: it becomes its alt text, as in the other formats.
+    assert "https://example.com/diagram.png" not in text
+    assert "remote diagram" in text
 
 
 # --- The table and failures ---------------------------------------------------------------------
