@@ -1,20 +1,13 @@
 """Private pages are not stored by browsers or proxies; browser features are denied."""
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from handbook_review.ops.middleware import PrivatePagesMiddleware
+from tests import factories
 from tests.conftest import client_for
-
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 
 
 def chapter_url(chapter) -> str:
@@ -37,10 +30,10 @@ def test_error_pages_for_a_logged_in_user_are_no_store_too(counterpart, draft):
     assert response["Cache-Control"] == "no-store"
 
 
-def test_uploaded_images_keep_their_private_caching(editor, settings, tmp_path):
+def test_uploaded_images_keep_their_private_caching(editor, handbook, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    name = default_storage.save("images/dot.png", ContentFile(PNG))
-    response = client_for(editor).get(f"/media/{name}")
+    image = factories.stored_image(handbook)
+    response = client_for(editor).get(image.url)
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, max-age=3600"
 
