@@ -116,13 +116,16 @@ def throttle_message(device: Any) -> str | None:
 
 def new_recovery_codes(*, user: User) -> list[str]:
     """Replace the user's recovery codes with RECOVERY_CODES new ones; returns them (they are
-    shown once)."""
+    shown once). The device stays (a session it verified stays verified) and is saved."""
     with transaction.atomic():
-        for old in StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME):
-            old.delete()
-        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
         codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODES)]
         StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+        device.confirmed = True
+        device.save()
     return codes
 
 
@@ -216,7 +219,8 @@ class SecondFactorMiddleware:
             return None  # public pages (password reset, health): nothing to protect
         if is_verified(request):
             return None
-        assert isinstance(user, User)
+        if not isinstance(user, User):
+            return None
         if has_second_factor(user):
             return redirect(reverse("twofactor_verify") + _next_query(request))
         if must_enrol(user):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,8 @@ NEW_CODES = "twofactor_new_codes"
 
 
 def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):
+        raise PermissionDenied
     return request.user
 
 
