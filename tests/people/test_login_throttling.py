@@ -21,9 +21,7 @@ LOCKED = "Too many failed attempts. Try again in 30 minutes"
 
 
 def log_in(client: Client, email: str, password: str, ip: str = "10.0.0.1"):
-    return client.post(
-        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
 def fail(client: Client, email: str, times: int, ip: str = "10.0.0.1") -> None:

@@ -118,7 +118,7 @@ def test_a_counterpart_is_not_forced_and_may_enrol(counterpart):
 
 
 def test_a_counterpart_may_turn_it_off_with_a_code_an_editor_may_not(counterpart, editor):
-    device, codes = enrolled(counterpart)
+    _, codes = enrolled(counterpart)
     client = log_in(counterpart)
     client.post(reverse("twofactor_verify"), {"code": codes[0]})
     assert client.post(reverse("twofactor_disable"), {"code": "123"}).status_code == 400
@@ -127,7 +127,7 @@ def test_a_counterpart_may_turn_it_off_with_a_code_an_editor_may_not(counterpart
     assert client.post(reverse("twofactor_disable"), {"code": codes[1]}).status_code == 302
     assert not TOTPDevice.objects.filter(user=counterpart).exists()
 
-    editor_device, editor_codes = enrolled(editor)
+    _, editor_codes = enrolled(editor)
     editor_client = log_in(editor)
     editor_client.post(reverse("twofactor_verify"), {"code": editor_codes[0]})
     editor_client.post(reverse("twofactor_disable"), {"code": editor_codes[1]})
@@ -202,9 +202,7 @@ def test_without_require_2fa_an_editor_is_offered_it_not_forced(editor, settings
     assert reverse("twofactor_enrol") in client.get(reverse("twofactor_security")).content.decode()
     # Having enrolled, they are asked for the code all the same.
     enrolled(editor)
-    assert log_in(editor).get(reverse("home"))["Location"].startswith(
-        reverse("twofactor_verify")
-    )
+    assert log_in(editor).get(reverse("home"))["Location"].startswith(reverse("twofactor_verify"))
 
 
 def test_new_recovery_codes_replace_the_old(counterpart):
