@@ -72,7 +72,7 @@ def test_the_lock_ends_after_the_cool_off(counterpart):
         assert log_in(Client(), counterpart.email, PASSWORD).status_code == 429
     with time_machine.travel(start + dt.timedelta(minutes=29), tick=False):
         assert log_in(Client(), counterpart.email, PASSWORD).status_code == 429
-    # A failure during the lock restarts the cool-off; the right password does not count.
+    # Every refused attempt during the lock (the one at 29 minutes too) restarts the cool-off.
     with time_machine.travel(start + dt.timedelta(minutes=60), tick=False):
         client = Client()
         assert log_in(client, counterpart.email, PASSWORD).status_code == 302
