@@ -6,6 +6,7 @@ safe: DEBUG is off unless asked for, and with DEBUG off cookies are secure and H
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,16 @@ INSTALLED_APPS = [
     "markdownx",
     "django_htmx",
     "django_tasks_db",
-    # HELPER D (audit), for testing the audit receivers; helper C adds these with their settings:
+    # Logins (see "Logins" below): lockout, second factor, password-reset throttling.
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    # --- Operations (helper E): backup/restore commands (django-dbbackup), the shared cache's
-    # table, /healthz. A ground floor: knows no domain.
+    "django_ratelimit",
+    # Operations: backup/restore commands (django-dbbackup), the shared cache's table, /healthz.
+    # A ground floor: knows no domain.
     "dbbackup",
     "handbook_review.ops",
-    # --- end operations
     "handbook_review.people",
     "chapters",
     "comments",
@@ -75,7 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Operations (helper E): Permissions-Policy on every response (PERMISSIONS_POLICY below).
+    # Permissions-Policy on every response (PERMISSIONS_POLICY below).
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,17 +84,25 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Operations (helper E): Cache-Control: no-store on every response to a logged-in user.
+    # Cache-Control: no-store on every response to a logged-in user.
     "handbook_review.ops.middleware.PrivatePagesMiddleware",
+    # request.user.is_verified(): whether this session has passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
     # Nothing is public: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # The audit log learns who acts, from which address, through which browser.
     "handbook_review.people.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Logins: an idle session ends; a session that owes a second factor reaches only the login,
+    # second-factor and logout pages (and the public ones) until it is given.
+    "handbook_review.people.sessions.IdleTimeoutMiddleware",
+    "handbook_review.people.twofactor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a locked-out login attempt into the login page with the lockout message (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "handbook_review.urls"
@@ -133,7 +142,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["handbook_review.people.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,7 +153,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Caches (helper E).
+# --- Caches .
 # "default": derived data only (rendered chapter versions, thread cards), keyed so that a stale
 # entry is never read; per-process memory is fine, Redis shares it between workers.
 # "shared": state that a later request or another process must see (rate-limit counters, import
@@ -215,7 +223,7 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
-    # Backups (helper E): `manage.py backup` writes here, readable by the owner only.
+    # Backups : `manage.py backup` writes here, readable by the owner only.
     "dbbackup": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
@@ -226,7 +234,7 @@ STORAGES = {
     },
 }
 
-# --- Backup and restore (helper E): django-dbbackup, wrapped by `manage.py backup` / `restore`.
+# --- Backup and restore : django-dbbackup, wrapped by `manage.py backup` / `restore`.
 # SQLite is restored through SQLite's backup API (handbook_review/ops/backups.py); PostgreSQL
 # with pg_dump --format=custom / pg_restore (dbbackup's default). Failures exit non-zero for
 # cron or systemd to report; dbbackup's own e-mail to ADMINS is off.
@@ -278,7 +286,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Security. With DEBUG off everything is on unless the environment says otherwise (a plain-HTTP
 # test server behind nothing, for instance).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-# Health (helper E): load balancers probe /healthz over plain HTTP inside the network.
+# Health : load balancers probe /healthz over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -288,7 +296,6 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CSP = {
@@ -302,7 +309,7 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Permissions-Policy (helper E): the app uses none of these browser features; an injected
+# Permissions-Policy : the app uses none of these browser features; an injected
 # script or a framed page gets none of them either. (Nothing copies to the clipboard.)
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
@@ -336,6 +343,61 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "xr-spatial-tracking",
     )
 }
+# --- Logins: lockout, second factor, sessions, password-reset throttling -------------------------
+# (handbook_review/people/throttling.py, twofactor.py, sessions.py; README "Logins")
+
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "handbook_review.people.backends.EmailBackend",
+]
+# After AXES_FAILURE_LIMIT failed logins for one e-mail address, or from one client address,
+# further attempts (even with the right password) are refused for AXES_COOLOFF_MINUTES; an
+# administrator unlocks earlier in the admin (Axes > Access attempts) or with
+# `manage.py axes_reset_username EMAIL` / `axes_reset_ip IP`.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+# Each entry is counted on its own: the account, and the client address.
+AXES_LOCKOUT_PARAMETERS = env_list("AXES_LOCKOUT_PARAMETERS", "username,ip_address")
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "handbook_review.people.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "handbook_review.people.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "handbook_review.people.throttling.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a TLS-terminating proxy the client's address is the last one the proxy appended to
+# X-Forwarded-For; otherwise REMOTE_ADDR (a client could write any X-Forwarded-For it likes).
+CLIENT_IP_FROM_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
+
+# Second factor (django-otp: TOTP apps, plus one-time recovery codes). REQUIRE_2FA makes it
+# compulsory for editors and administrators; it is on unless DEBUG is (the demo offers it without
+# requiring it). Whoever has enrolled is always asked for a code, whatever REQUIRE_2FA says.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Handbook Review")
+# Wrong codes: waits of 1, 2, 4, 8 ... seconds (times this factor) before the next try.
+OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("OTP_THROTTLE_FACTOR", "1"))
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+RECOVERY_CODES = 10
+
+# Sessions: at most SESSION_COOKIE_AGE long (12 hours), and ended after SESSION_IDLE_TIMEOUT
+# minutes without a request. A password change ends the user's other sessions (Django's session
+# hash); "log out everywhere" bumps User.session_epoch, which the hash also covers.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "30"))
+
+# Password-reset requests: per e-mail address and per client address (django-ratelimit).
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "3/h")
+PASSWORD_RESET_IP_RATE = os.environ.get("PASSWORD_RESET_IP_RATE", "10/h")
+# The counters are shared by every worker: the "shared" cache (Redis with REDIS_URL, else the
+# database table that migrate creates).
+RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_CACHE", "shared")
+RATELIMIT_IP_META_KEY = "handbook_review.people.throttling.client_ip_for_ratelimit"
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit knows only django-redis by name; Django's own RedisCache increments
+    # atomically (INCRBY) too.
+    "django_ratelimit.W001",
+]
+
+# --- end of Logins
 
 # Markdown editor: the preview goes through the same sanitising renderer as the chapter page.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "chapters.rendering.markdownify"
@@ -345,11 +407,6 @@ MARKDOWNX_MEDIA_PATH = "images/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (2000, 2000), "quality": 90}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
-
-# HELPER D (audit) only, drop at merge: axes is installed above just so its user_locked_out
-# signal can be imported and tested; helper C wires its middleware, backend and settings.
-AXES_ENABLED = False
-SILENCED_SYSTEM_CHECKS = ["axes.W002", "axes.W003"]
 
 # Domain limits.
 CHAPTER_BODY_MAX_BYTES = 1024 * 1024

@@ -10,7 +10,9 @@ from chapters import views as chapter_views
 from chapters.models import IMAGE_FILENAME
 from comments import views as comment_views
 from handbook_review.ops.health import HealthView
+from handbook_review.people import views as people_views
 from handbook_review.people.forms import LoginForm
+from handbook_review.people.throttling import ThrottledPasswordResetView
 
 admin.site.site_header = "Handbook Review administration"
 admin.site.site_title = "Handbook Review"
@@ -26,7 +28,22 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", people_views.logout, name="logout"),
+    path("accounts/security/", people_views.security, name="twofactor_security"),
+    path("accounts/security/enrol/", people_views.enrol, name="twofactor_enrol"),
+    path("accounts/security/verify/", people_views.verify, name="twofactor_verify"),
+    path("accounts/security/codes/", people_views.recovery_codes, name="twofactor_codes"),
+    path(
+        "accounts/security/codes/new/",
+        people_views.new_recovery_codes,
+        name="twofactor_new_codes",
+    ),
+    path("accounts/security/disable/", people_views.disable, name="twofactor_disable"),
+    path(
+        "accounts/security/log-out-everywhere/",
+        people_views.log_out_everywhere,
+        name="log_out_everywhere",
+    ),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
@@ -39,7 +56,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/",
-        auth_views.PasswordResetView.as_view(),
+        ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

@@ -5,10 +5,13 @@ import os
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from chapters import clock as review_clock
 from chapters.models import Chapter, Handbook
 from handbook_review.people.models import Agency, Role, User
+from handbook_review.people.twofactor import second_factor_required
 from tests import factories
 
 
@@ -47,6 +50,26 @@ def _audit_log_emptied_before_flush(request):
     request.getfixturevalue("transactional_db")
     yield
     factories.empty_audit_log()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(editor)` stands for a whole login, the second factor included: the
+    session is marked verified by a device made for it. Enforcement itself stays on; the tests in
+    tests/people/test_two_factor.py log in for real to prove it."""
+    real_login = Client._login
+
+    def _login(self, user, backend=None):
+        real_login(self, user, backend)
+        if second_factor_required(user):
+            device, _ = StaticDevice.objects.get_or_create(
+                user=user, name="force_login", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
 
 
 @pytest.fixture(autouse=True)

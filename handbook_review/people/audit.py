@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete, pre_save
@@ -297,6 +298,21 @@ def _record_device_delete(sender: type[Model], instance: Any, **kwargs: Any) -> 
     )
 
 
+def _record_unlocked(sender: type[Model], instance: Any, **kwargs: Any) -> None:
+    """An axes access attempt removed (the admin's unlock, `axes_reset_*`, or the cool-off's
+    cleanup): whatever it locked is free again."""
+    if instance.failures_since_start < settings.AXES_FAILURE_LIMIT:
+        return  # a few failures forgotten, nothing was locked
+    target = User.objects.filter(email__iexact=instance.username or "").first()
+    record(
+        Action.UNLOCKED,
+        target=target,
+        target_label=None if target else (instance.username or instance.ip_address or ""),
+        changes={"locked": [True, False]},
+        ip_address=instance.ip_address,
+    )
+
+
 def connect() -> None:
     """Connect the receivers (from PeopleConfig.ready)."""
     pre_save.connect(_remember_row, sender=User, dispatch_uid="audit.remember_row")
@@ -309,6 +325,9 @@ def connect() -> None:
         from axes.signals import user_locked_out
 
         user_locked_out.connect(_record_locked_out, dispatch_uid="audit.locked_out")
+        post_delete.connect(
+            _record_unlocked, sender=apps.get_model("axes.AccessAttempt"), dispatch_uid="audit.unl"
+        )
     for app, label in (
         ("django_otp.plugins.otp_totp", "otp_totp.TOTPDevice"),
         ("django_otp.plugins.otp_static", "otp_static.StaticDevice"),

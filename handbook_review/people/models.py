@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -89,6 +90,8 @@ class User(AbstractUser):
     agency = models.CharField(
         _("agency"), max_length=20, choices=Agency.choices, default=Agency.OTHER
     )
+    # Part of the session hash: raising it ends every session of the user ("log out everywhere").
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -109,6 +112,31 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Epoch 0 keeps Django's own hash, so the sessions open before this field existed stay.
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "handbook_review.people.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def end_sessions(self) -> None:
+        """End every session of this user, on every device: each is checked against the session
+        hash on its next request and finds it changed. Recorded in the audit log."""
+        from handbook_review.people import audit
+
+        with transaction.atomic():
+            User.objects.filter(pk=self.pk).update(session_epoch=models.F("session_epoch") + 1)
+            self.refresh_from_db(fields=["session_epoch"])
+            audit.record(
+                AuditEvent.Action.SESSIONS_ENDED,
+                target=self,
+                changes={"session_epoch": [self.session_epoch - 1, self.session_epoch]},
+            )
 
     @property
     def affiliation(self) -> str:

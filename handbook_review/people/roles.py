@@ -47,6 +47,16 @@ ADMINISTRATOR = [
     # Who downloaded which export (read-only in the admin), and the stored images.
     "chapters.view_exportdownload",
     "chapters.view_storedimage",
+    # Logins: unlock a locked-out account or address; remove the second factor of someone who
+    # lost their phone (they then enrol again at their next login).
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accesslog",
+    "axes.view_accessfailurelog",
+    "otp_totp.view_totpdevice",
+    "otp_totp.delete_totpdevice",
+    "otp_static.view_staticdevice",
+    "otp_static.delete_staticdevice",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {

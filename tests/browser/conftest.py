@@ -1,5 +1,6 @@
 """Chromium through Playwright's sync API, against pytest-django's live server."""
 
+import base64
 import importlib
 import os
 import shutil
@@ -89,16 +90,44 @@ def page(browser) -> Iterator:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+def totp_code(device) -> str:
+    """A code `device` has not accepted yet: this time step's, or the next one's (the device
+    takes one step of tolerance and refuses a step it has seen), waiting if both are used."""
+    import time
+
+    import pyotp
+
+    device.refresh_from_db()
+    now = int(time.time() // device.step)
+    step = max(now, device.last_t + 1)
+    if step > now + 1:
+        time.sleep((step - 1) * device.step - time.time() + 0.1)
+    return pyotp.TOTP(base64.b32encode(device.bin_key).decode()).at(step * device.step)
+
+
 @pytest.fixture
 def log_in(page, live_server):
-    """Log a person in through the real login form, as they would."""
+    """Log a person in through the real login form, as they would; an editor or administrator
+    also gives a code from their authenticator app (made for them here)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from handbook_review.people.twofactor import second_factor_required
 
     def log_in(person) -> None:
+        device = None
+        if second_factor_required(person):
+            device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=person, name="app", confirmed=True)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", person.email)
         page.fill("#id_password", PASSWORD)
         page.click("form button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        if device is not None:
+            page.fill("#id_code", totp_code(device))
+            page.click("main form button[type=submit]")
+            page.wait_for_url(lambda url: "/accounts/security/verify/" not in url)
 
     return log_in
 

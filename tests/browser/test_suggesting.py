@@ -3,10 +3,12 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chapters.models import Chapter
 from comments.models import Suggestion, accept, locate_selection, open_thread
 from tests import factories
+from tests.browser.conftest import totp_code
 from tests.browser.test_accessibility import WCAG
 from tests.browser.test_commenting import SELECT_WORDS, chapter_url, marked_text
 
@@ -48,10 +50,15 @@ def test_suggest_accept_and_history_credits_the_proposer(
 
     editor_context = browser.new_context()
     editor_page = editor_context.new_page()
+    # Editors give a code from their authenticator app after the password.
+    device = TOTPDevice.objects.create(user=editor, name="app", confirmed=True)
     editor_page.goto(f"{live_server.url}/accounts/login/")
     editor_page.fill("#id_username", editor.email)
     editor_page.fill("#id_password", "pass-for-tests")
     editor_page.click("form button[type=submit]")
+    editor_page.fill("#id_code", totp_code(device))
+    editor_page.click("main form button[type=submit]")
+    editor_page.wait_for_url(lambda url: "/accounts/" not in url)
     editor_page.goto(chapter_url(live_server, chapter) + f"?thread={suggestion.thread_id}")
     card = f"#thread-{suggestion.thread_id}"
     # The editor sees the proposed change as a tracked change: removed and added words.

@@ -236,12 +236,13 @@ def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor):
         cell(large_response.context["board"], large.chapters.get(number=8), "MK").tally.total == 4
     )
     # session, user (with the header's unread count), user's permissions, group permissions,
-    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs.
-    assert few == many == 10
+    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs; and the device
+    # that gave the session its second factor (django-otp).
+    assert few == many == 11
     everything_few, _ = count_queries(client, url(small, round="all"))
     everything_many, _ = count_queries(client, url(large, round="all"))
     # The same, plus which jurisdictions each chapter's rounds invited.
-    assert everything_few == everything_many == 11
+    assert everything_few == everything_many == 12
 
 
 def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):

@@ -532,3 +532,38 @@ def test_the_demo_loader_records_its_users_as_command(db):
     [role] = events(Action.ROLE_CHANGED, admin)
     assert created.source == role.source == Source.COMMAND
     assert role.changes == {"role": [None, "Administrator"]}
+
+
+def test_log_out_everywhere_is_recorded(counterpart):
+    client = client_for(counterpart)
+    assert client.post(reverse("log_out_everywhere")).status_code == 302
+    (event,) = events(Action.SESSIONS_ENDED, counterpart)
+    assert event.actor == counterpart
+    assert event.changes == {"session_epoch": [0, 1]}
+
+
+def test_new_recovery_codes_are_recorded(editor):
+    from handbook_review.people import twofactor
+
+    twofactor.new_recovery_codes(user=editor)
+    (event,) = events(Action.RECOVERY_CODES_REGENERATED, editor)
+    assert event.changes == {"recovery_codes": [None, 10]}
+
+
+def test_unlocking_a_locked_account_is_recorded_and_a_few_failures_are_not(counterpart, settings):
+    from axes.models import AccessAttempt
+
+    def attempt(failures: int) -> AccessAttempt:
+        return AccessAttempt.objects.create(
+            username=counterpart.email,
+            ip_address="192.0.2.7",
+            user_agent="test",
+            failures_since_start=failures,
+        )
+
+    attempt(settings.AXES_FAILURE_LIMIT - 1).delete()
+    assert events(Action.UNLOCKED) == []
+    attempt(settings.AXES_FAILURE_LIMIT).delete()
+    (event,) = events(Action.UNLOCKED, counterpart)
+    assert event.changes == {"locked": [True, False]}
+    assert event.ip_address == "192.0.2.7"
