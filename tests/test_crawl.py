@@ -276,12 +276,22 @@ def patterns(resolvers=None, namespace: str = ""):
                 continue  # Django's own
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from patterns(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.converters:
-            yield f"{namespace}{entry.name}", sorted(entry.pattern.converters)
+        elif isinstance(entry, URLPattern) and entry.name and parameters_of(entry):
+            yield f"{namespace}{entry.name}", parameters_of(entry)
+
+
+def parameters_of(entry: URLPattern) -> list[str]:
+    """The parameter names of a path() (its converters) or a re_path() (its named groups)."""
+    return sorted(entry.pattern.converters or entry.pattern.regex.groupindex)
 
 
 BAD = {"slug": "no-such-handbook", "pk": 999_999, "chapter_pk": 999_998, "sign_off_pk": 999_997}
-BAD_BY_NAME = {"label": "9.9", "number": 999, "path": "no/such/file.png"}
+BAD_BY_NAME = {
+    "label": "9.9",
+    "number": 999,
+    "path": "no/such/file.png",
+    "filename": "0" * 32 + ".png",  # a well-formed name of no stored image
+}
 # Django's own: an unknown reset link shows a page that says so.
 NOT_OURS = {"password_reset_confirm"}
 

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from handbook_review.people import twofactor
-from tests.test_crawl import bad_kwargs
+from tests.test_crawl import bad_kwargs, parameters_of
 
 PASSWORD = "pass-for-tests"
 OPEN_WHILE_UNVERIFIED = {
@@ -24,6 +24,7 @@ OPEN_WHILE_UNVERIFIED = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "healthz",  # public: a load balancer's probe, says only up or down
 }
 
 
@@ -53,7 +54,7 @@ def named_patterns(resolvers=None, namespace: str = ""):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from named_patterns(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}", sorted(entry.pattern.converters)
+            yield f"{namespace}{entry.name}", parameters_of(entry)
 
 
 def every_page(review_slug: str) -> list[tuple[str, str]]:
