@@ -329,10 +329,9 @@ def make_export(export_id: int) -> None:
     export = Export.objects.select_related("handbook", "edition__handbook").get(pk=export_id)
     try:
         with jobs.heartbeat(beat):
-            if export.edition is not None:
-                document = edition_document(export.edition)
-            else:
-                document = draft_document(export.handbook, export.versions)
+            # Reading the document only reads the database: a dropped connection is retried
+            # like the final writes, not taken for a failed export.
+            document = jobs.retry_db(lambda: export_document(export))
             render, extension, _content_type = exporting.FORMATS[export.format]
             data = render(document, media_root=Path(settings.MEDIA_ROOT))
             if not data:
@@ -358,6 +357,12 @@ def make_export(export_id: int) -> None:
     )
     if not finished:  # queued again meanwhile: another worker makes it; keep no orphan
         export.file.delete(save=False)
+
+
+def export_document(export: Export) -> exporting.ExportDocument:
+    if export.edition is not None:
+        return edition_document(export.edition)
+    return draft_document(export.handbook, export.versions)
 
 
 def _fail(export_id: int, worker: str, message: str) -> None:
