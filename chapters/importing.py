@@ -51,9 +51,10 @@ from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from chapters import rendering
+from chapters.images import ImageRefused, reencode_image
 from chapters.models import (
     IMAGE_EXTENSIONS,
     Chapter,
@@ -87,7 +88,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 DOCX_PARTS = ("[Content_Types].xml", "word/document.xml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 TITLE_MAX_LENGTH = 300  # Chapter.title
-IMAGE_KINDS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 
 log = logging.getLogger(__name__)
 
@@ -528,20 +528,15 @@ def chapters_from_json(data: list[dict[str, Any]]) -> list[ImportedChapter]:
 
 
 def _checked_image(name: str, data: bytes) -> ImportedImage:
+    """An image of the document as the app keeps it: judged by content, at most 25 megapixels,
+    decoded and saved afresh like an editor's upload (no metadata, nothing appended)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            kind = IMAGE_KINDS.get(image.format or "")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        kind = None
-    if kind is None:
+        data, kind, _width, _height = reencode_image(io.BytesIO(data))
+    except ImageRefused as refused:
         raise ImportRefused(
-            _(
-                "The image “%(name)s” in this document is not a PNG, JPEG, GIF or WebP image. "
-                "Replace it (for example with a PNG copy) and import again."
-            )
-            % {"name": name}
-        )
+            _("The image “%(name)s” in this document cannot be imported: %(why)s")
+            % {"name": name, "why": refused}
+        ) from refused
     digest = hashlib.sha256(data).hexdigest()
     return ImportedImage(name=name, storage_name=f"images/import-{digest}.{kind}", data=data)
 
