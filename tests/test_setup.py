@@ -19,16 +19,23 @@ def test_models_have_no_missing_migrations(db):
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
 
 
-def test_check_deploy_is_clean_with_production_environment():
+PRODUCTION_ENVIRONMENT = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "a-real-secret-from-the-environment-8f3k2m9q",
+    "ALLOWED_HOSTS": "review.example.org",
+    "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def check_deploy(**extra: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py check --deploy` in a production environment (plus `extra`), in a process."""
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DEBUG": "false",
-        "SECRET_KEY": "x" * 20 + "a-real-secret-from-the-environment-8f3k2m9q",
-        "ALLOWED_HOSTS": "review.example.org",
-        "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
-        "EMAIL_HOST": "smtp.example.org",
+        **PRODUCTION_ENVIRONMENT,
+        **extra,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -36,6 +43,10 @@ def test_check_deploy_is_clean_with_production_environment():
         text=True,
         check=False,
     )
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = check_deploy()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
