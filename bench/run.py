@@ -258,8 +258,8 @@ def seed(args: argparse.Namespace) -> Seeded:
     big = chapter("Firearms at the border", markdown_chapter(args.words, rng))
     small = chapter("A short chapter", markdown_chapter(200, rng))
     with contextlib.suppress(ImportError):  # counterparts comment only while a round is open
-        from chapters.clock import now
         from chapters.review import open_round
+        from handbook_review.clock import now
 
         open_round(
             handbook=handbook,

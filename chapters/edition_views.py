@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from chapters import clock, diffing, exporting
+from chapters import diffing, exporting
 from chapters.editions import (
     CannotPublish,
     ExportRefused,
@@ -29,6 +29,7 @@ from chapters.models import (
     Handbook,
 )
 from chapters.views import get_handbook, require_perm
+from handbook_review import clock
 from handbook_review.http import AuthedRequest
 
 

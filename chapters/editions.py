@@ -22,7 +22,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from chapters import clock, exporting, jobs
+from chapters import exporting, jobs
 from chapters.models import (
     Chapter,
     Edition,
@@ -35,6 +35,7 @@ from chapters.models import (
     rendered_html,
 )
 from chapters.signals import edition_published
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from chapters import clock, jobs
+from chapters import jobs
 from chapters.importing import (
     ImportRefused,
     ImportResult,
@@ -29,6 +29,7 @@ from chapters.importing import (
     read_upload,
 )
 from chapters.models import Handbook, ImportJob, JobState
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

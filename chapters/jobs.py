@@ -22,7 +22,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from chapters import clock
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

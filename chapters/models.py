@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from chapters import clock, rendering
+from chapters import rendering
 from chapters.signals import chapter_revised
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from chapters import clock
 from chapters.models import (
     Chapter,
     Handbook,
@@ -30,6 +29,7 @@ from chapters.models import (
     Verdict,
 )
 from chapters.signals import approval_check, draft_check
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import Jurisdiction, User

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chapters import clock, review
+from chapters import review
 from chapters.forms import (
     CloseRoundForm,
     ExtendRoundForm,
@@ -23,6 +23,7 @@ from chapters.forms import (
 )
 from chapters.models import Round, SignOff, Status, Transition, Verdict
 from chapters.views import get_chapter, get_handbook, require_perm
+from handbook_review import clock
 from handbook_review.http import AuthedRequest
 
 MANAGE = "chapters.manage_round"

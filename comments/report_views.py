@@ -10,11 +10,11 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from chapters import clock
 from chapters.models import Handbook, Round
 from chapters.views import get_handbook
 from comments import reports
 from comments.models import can_see_all_threads
+from handbook_review import clock
 from handbook_review.http import AuthedRequest
 
 # --- Fetch-and-check helpers

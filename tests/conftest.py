@@ -8,8 +8,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from chapters import clock as review_clock
 from chapters.models import Chapter, Handbook
+from handbook_review import clock as review_clock
 from handbook_review.people.models import Agency, Role, User
 from handbook_review.people.twofactor import second_factor_required
 from tests import factories
@@ -74,7 +74,7 @@ def _force_login_passes_the_second_factor(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def clock():
-    """The review clock (chapters.clock): tests may stop or move it; it runs again afterwards."""
+    """The review clock (handbook_review/clock.py): tests may stop or move it; it runs again."""
     yield review_clock
     review_clock.set_to(None)
 

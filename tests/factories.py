@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from chapters import clock
 from chapters.models import Chapter, Handbook, Round, Status, StoredImage
+from handbook_review import clock
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 _serial = count(1)

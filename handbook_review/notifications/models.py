@@ -25,10 +25,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chapters import clock
 from chapters.models import Edition, Handbook, Round
 from chapters.review import REMINDER_BEFORE_CLOSE
 from comments.models import Comment, Decision, Kind, Thread
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from chapters import clock
+from handbook_review import clock
 from handbook_review.notifications.models import EmailMode, Notification, Preference
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chapters import clock
+from handbook_review import clock
 from handbook_review.http import AuthedRequest
 from handbook_review.notifications.forms import PreferenceForm
 from handbook_review.notifications.models import Notification, Preference

@@ -14,9 +14,9 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import reverse
 
-from chapters import clock
 from chapters.editions import export_filename, publish
 from chapters.models import Export, ExportDownload, ExportState, Status, StoredImage
+from handbook_review import clock
 from tests import factories
 from tests.conftest import client_for
 

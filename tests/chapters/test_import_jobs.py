@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
-from chapters import clock
 from chapters.import_jobs import sweep_imports
 from chapters.models import Chapter, ImportJob, JobState
+from handbook_review import clock
 from handbook_review.people.models import Agency, Role
 from tests import factories
 from tests.chapters.test_import import word_document

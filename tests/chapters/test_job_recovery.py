@@ -19,9 +19,10 @@ from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from chapters import clock, editions, exporting
+from chapters import editions, exporting
 from chapters.editions import ExportRefused, publish, request_export, sweep_exports
 from chapters.models import Export, ExportState, Status
+from handbook_review import clock
 from handbook_review.people.models import Agency, Role
 from handbook_review.storage import AtomicFileSystemStorage
 from tests import factories

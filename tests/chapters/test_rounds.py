@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from chapters import clock as chapters_clock
 from chapters import review
 from chapters.models import Chapter, Round, RoundChange, RoundEvent, Status, Transition
 from comments.models import Thread
+from handbook_review import clock as chapters_clock
 from tests import factories
 from tests.conftest import client_for
 

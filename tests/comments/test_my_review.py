@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chapters import clock
 from chapters.models import Round, Verdict
 from comments.models import accept, reject
+from handbook_review import clock
 from tests import factories
 from tests.conftest import client_for
 

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chapters import clock as review_clock
 from chapters.models import Round
 from comments import anchoring
 from comments.models import open_thread
+from handbook_review import clock as review_clock
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

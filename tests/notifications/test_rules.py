@@ -213,7 +213,7 @@ def test_withdrawing_tells_no_one(reviewable, counterpart, django_capture_on_com
 
 
 def make_round(handbook, chapter, editor, *, opens_in, lasts, codes=("AL",)):
-    from chapters import clock
+    from handbook_review import clock
 
     review = Round.objects.create(
         handbook=handbook,

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from chapters import clock, review
+from chapters import review
 from chapters.models import Chapter, Handbook, Status
+from handbook_review import clock
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
