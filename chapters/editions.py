@@ -11,6 +11,7 @@ import datetime
 import errno
 import logging
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from chapters import exporting, jobs
+from chapters import exporting, jobs, notices
 from chapters.models import (
     Chapter,
     Edition,
@@ -34,7 +35,6 @@ from chapters.models import (
     Status,
     rendered_html,
 )
-from chapters.signals import edition_published
 from handbook_review import clock
 
 if TYPE_CHECKING:
@@ -125,9 +125,7 @@ def publish(
             )
             for c in chapters
         )
-        transaction.on_commit(
-            lambda: edition_published.send(sender=Edition, edition=edition), robust=True
-        )
+        transaction.on_commit(partial(notices.notify_edition, edition), robust=True)
     return edition
 
 

@@ -5,10 +5,6 @@ from django.dispatch import Signal
 # The comments app re-anchors its threads on it; chapters never imports comments.
 chapter_revised = Signal()
 
-# Sent on commit when an edition is published, with edition=<Edition>, so notifications can tell
-# the handbook's people; chapters never imports the notifications app.
-edition_published = Signal()
-
 # Sent by chapters.review before a chapter is approved, with chapter=<Chapter>. Each receiver
 # returns a list of reasons against it ("3 open suggestions"); an empty list means no objection.
 approval_check = Signal()

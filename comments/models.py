@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -26,7 +27,6 @@ from chapters.models import Chapter, normalise_newlines
 from chapters.review import can_review
 from chapters.signals import approval_check, draft_check
 from comments import anchoring, merging
-from comments.signals import comment_posted
 from handbook_review.people.models import Agency
 
 if TYPE_CHECKING:
@@ -490,8 +490,18 @@ def add_comment(
         comment.mentions.set([person for person in mentioned if person.pk != by.pk])
     thread.touch()
     # On commit, mentions stored: notifications go out only for comments that were kept.
-    transaction.on_commit(lambda: comment_posted.send(sender=Comment, comment=comment), robust=True)
+    announce(comment)
     return comment
+
+
+def announce(happened: Comment | Decision) -> None:
+    """Tell the people concerned once the transaction that made `happened` has committed."""
+    from comments import notices  # notices reads these models; the actions move out of this module
+
+    if isinstance(happened, Comment):
+        transaction.on_commit(partial(notices.notify_comment, happened), robust=True)
+    else:
+        transaction.on_commit(partial(notices.notify_decision, happened), robust=True)
 
 
 def on_chapter_revised(
@@ -831,6 +841,7 @@ def record_acceptance(
         applied_text=applied_text,
         version=chapter.version,
     )
+    announce(decision)
     recheck_open_suggestions(chapter, exclude=suggestion.pk)
     return decision
 
@@ -851,7 +862,7 @@ def mark_conflicted(suggestion: Suggestion) -> None:
         return
     suggestion.status = SuggestionStatus.CONFLICTED
     suggestion.save(update_fields=["status"])
-    Decision.objects.create(suggestion=suggestion, kind=Decision.Kind.CONFLICTED)
+    announce(Decision.objects.create(suggestion=suggestion, kind=Decision.Kind.CONFLICTED))
     suggestion.thread.touch()
 
 
@@ -876,9 +887,11 @@ def reject(suggestion: Suggestion, *, by: User, reason: str) -> Decision:
     fresh.status = SuggestionStatus.REJECTED
     fresh.save(update_fields=["status"])
     close_thread(fresh.thread, by=by)
-    return Decision.objects.create(
+    decision = Decision.objects.create(
         suggestion=fresh, kind=Decision.Kind.REJECTED, by=by, reason=reason.strip()
     )
+    announce(decision)
+    return decision
 
 
 @transaction.atomic
@@ -891,7 +904,9 @@ def withdraw(suggestion: Suggestion, *, by: User) -> Decision:
     fresh.status = SuggestionStatus.WITHDRAWN
     fresh.save(update_fields=["status"])
     close_thread(fresh.thread, by=by)
-    return Decision.objects.create(suggestion=fresh, kind=Decision.Kind.WITHDRAWN, by=by)
+    decision = Decision.objects.create(suggestion=fresh, kind=Decision.Kind.WITHDRAWN, by=by)
+    announce(decision)
+    return decision
 
 
 @transaction.atomic

@@ -221,8 +221,9 @@ def second_review(
     import datetime as dt
 
     from chapters.editions import publish
+    from chapters.notices import notify_round
     from comments.models import add_comment
-    from handbook_review.notifications.models import Event, notify_round
+    from handbook_review.notifications.models import Event
 
     second = chapter(book, by=editor, title="Marking and records", in_round=False)
     Chapter.objects.filter(handbook=book).update(status=Status.APPROVED)

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 
-from chapters import editions
+from chapters import editions, notices
 from chapters.editions import CannotPublish, publish
 from chapters.models import (
     Chapter,
@@ -15,7 +15,6 @@ from chapters.models import (
     EditionImmutable,
     Status,
 )
-from chapters.signals import edition_published
 from tests import factories
 from tests.conftest import client_for
 
@@ -136,22 +135,15 @@ def test_the_admin_cannot_change_an_edition(edition, administrator):
 
 
 def test_editor_publishes_from_the_page(
-    handbook, editor, approved, django_capture_on_commit_callbacks
+    handbook, editor, approved, django_capture_on_commit_callbacks, monkeypatch
 ):
     received = []
-
-    def listener(sender, edition, **kwargs):
-        received.append(edition.label)
-
-    edition_published.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client_for(editor).post(
-                publish_url(handbook),
-                {"label": "1.0", "date": "2026-11-30", "release_notes": "Workshop results."},
-            )
-    finally:
-        edition_published.disconnect(listener)
+    monkeypatch.setattr(notices, "notify_edition", lambda edition: received.append(edition.label))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(editor).post(
+            publish_url(handbook),
+            {"label": "1.0", "date": "2026-11-30", "release_notes": "Workshop results."},
+        )
     edition = Edition.objects.get()
     assert response.status_code == 302
     assert response.url == edition.get_absolute_url()

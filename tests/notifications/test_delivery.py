@@ -10,13 +10,8 @@ from django.core.management import call_command
 
 from chapters.models import Round
 from comments.models import add_comment
-from handbook_review.notifications.models import (
-    EmailMode,
-    Event,
-    Notification,
-    Preference,
-    store,
-)
+from handbook_review.notifications.delivery import store
+from handbook_review.notifications.models import EmailMode, Event, Notification, Preference
 from handbook_review.notifications.tasks import send_digests, send_notification_emails
 from tests.notifications.conftest import start_thread
 

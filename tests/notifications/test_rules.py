@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from chapters.models import Edition, Round
-from chapters.signals import edition_published
+from chapters.notices import notify_edition, sweep_rounds
 from comments.models import (
     Conflict,
     Decision,
@@ -19,7 +19,7 @@ from comments.models import (
     reject,
     withdraw,
 )
-from handbook_review.notifications.models import Event, Notification, sweep_rounds
+from handbook_review.notifications.models import Event, Notification
 from tests import factories
 from tests.conftest import client_for
 from tests.notifications.conftest import start_thread
@@ -402,8 +402,8 @@ def test_an_edition_is_announced_to_everyone_taking_part_but_the_publisher(
 ):
     edition = publish(handbook, editor)
     with django_capture_on_commit_callbacks(execute=True):
-        edition_published.send(sender=Edition, edition=edition)
-        edition_published.send(sender=Edition, edition=edition)  # a repeat changes nothing
+        notify_edition(edition)
+        notify_edition(edition)  # a repeat changes nothing
     told_of = Notification.objects.filter(event=Event.EDITION_PUBLISHED)
     assert {n.recipient for n in told_of} == {other_editor, counterpart, bosnian}
     assert told_of.count() == 3

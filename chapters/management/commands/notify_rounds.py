@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from handbook_review.notifications.models import sweep_rounds
+from chapters.notices import sweep_rounds
 
 
 class Command(BaseCommand):
