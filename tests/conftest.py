@@ -1,10 +1,15 @@
 """The cast: one fixture per kind of person, with what they may do."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -135,6 +140,72 @@ def chapter(handbook, editor) -> Chapter:
 def draft(handbook, editor) -> Chapter:
     """Chapter 2 of `handbook`, a draft only editors see."""
     return factories.chapter(handbook, by=editor, title="Draft chapter", status="draft")
+
+
+class Statements:
+    """The SQL one block ran (and, for a page, its response)."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+        self.response: Any = None
+
+    def __len__(self) -> int:
+        return len(self.sql)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sql)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} queries>"
+
+
+class QueryCounter:
+    """The one query counter of the suite (the `queries` fixture).
+
+    `with queries() as run: ...` records the statements of the block; `queries.get(client, url)`
+    does so for one page (asserting its status) and keeps the response as `run.response`;
+    `queries.expect(few, many, equal=11)` checks a budget and, when it is missed, fails listing
+    every statement of every run (pytest.fail is never truncated, unlike an assertion's diff)."""
+
+    @contextmanager
+    def __call__(self) -> Iterator[Statements]:
+        run = Statements()
+        with CaptureQueriesContext(connection) as context:
+            yield run
+        run.sql = [query["sql"] for query in context.captured_queries]
+
+    def get(self, client: Client, url: str, *, status: int = 200, **extra: Any) -> Statements:
+        with self() as run:
+            response = client.get(url, **extra)
+        assert response.status_code == status, f"GET {url}: {response.status_code}"
+        run.response = response
+        return run
+
+    def expect(
+        self, *runs: Statements, equal: int | None = None, at_most: int | None = None
+    ) -> None:
+        """Every run costs the same number of queries: exactly `equal`, or at most `at_most`."""
+        counts = [len(run) for run in runs]
+        wrong = (
+            len(set(counts)) > 1
+            or (equal is not None and counts[0] != equal)
+            or (at_most is not None and counts[0] > at_most)
+        )
+        if not wrong:
+            return
+        budget = f" (expected {equal})" if equal is not None else ""
+        budget += f" (expected at most {at_most})" if at_most is not None else ""
+        lines = [f"query counts {counts}{budget}"]
+        for n, run in enumerate(runs, 1):
+            lines += [f"run {n}: {len(run)} queries"]
+            lines += [f"  {i}. {sql}" for i, sql in enumerate(run.sql, 1)]
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture
+def queries(db) -> QueryCounter:
+    """Counts the SQL of a block or a page; a missed budget fails listing the statements."""
+    return QueryCounter()
 
 
 def client_for(person: User | None) -> Client:

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters import review
@@ -169,11 +168,11 @@ def test_administrators_move_chapters(handbook, editor, administrator):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
-def test_transition_locks_the_chapter_row(handbook, editor):
+def test_transition_locks_the_chapter_row(handbook, editor, queries):
     chap = a_chapter(handbook, editor, Status.IN_REVIEW)
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as run:
         review.transition(chap, to=Status.CONSOLIDATION, by=editor)
-    assert any("FOR UPDATE" in q["sql"] and "chapters_chapter" in q["sql"] for q in ctx)
+    assert any("FOR UPDATE" in sql and "chapters_chapter" in sql for sql in run)
 
 
 # --- The workflow page
