@@ -1,7 +1,7 @@
 """The cast: one fixture per kind of person, with what they may do."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -82,6 +82,18 @@ def clock():
     """The review clock (handbook_review/clock.py): tests may stop or move it; it runs again."""
     yield review_clock
     review_clock.set_to(None)
+
+
+ROLES = ("anonymous", "outsider", "counterpart", "editor", "administrator")
+"""The cast by fixture name, in the column order of every role × action matrix: no one logged in
+("anonymous"), then from the fewest rights to the most."""
+
+
+def cast(*own: str, after: str = "counterpart", without: Iterable[str] = ()) -> list[str]:
+    """The columns of one module's matrix: ROLES with that module's own people (fixture names,
+    e.g. a thread's author) placed after `after`, and without the roles its table leaves out."""
+    at = ROLES.index(after) + 1
+    return [role for role in (*ROLES[:at], *own, *ROLES[at:]) if role not in without]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from comments import anchoring
 from comments.models import open_thread
 from tests import factories
 from tests.comments.test_suggestions import suggest
-from tests.conftest import client_for
+from tests.conftest import ROLES, client_for
 
 STATES = [Status.DRAFT, Status.IN_REVIEW, Status.CONSOLIDATION, Status.APPROVED]
 ALLOWED = {
@@ -182,7 +182,6 @@ def workflow_url(chapter):
     return reverse("chapters:workflow", args=[chapter.handbook.slug, chapter.pk])
 
 
-ROLES = ["anonymous", "outsider", "counterpart", "editor", "administrator"]
 # (method, data) -> status per ROLES, on `chapter` (in review, its round open).
 MATRIX = [
     ("get", None, [302, 404, 200, 200, 200]),
