@@ -12,12 +12,31 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from chapters.models import Chapter, Handbook
 from handbook_review import clock as review_clock
 from handbook_review.people.models import Agency, Role, User
 from handbook_review.people.twofactor import second_factor_required
 from tests import factories
+
+# Property tests: "dev" (Hypothesis' defaults, random and remembered in .hypothesis/) on a
+# developer's machine; "ci" the same examples on every run, so that a red CI run is the code's
+# doing, and no health check failing a test for being slow on a loaded runner.
+hypothesis_settings.register_profile("dev", parent=hypothesis_settings.get_profile("default"))
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 @pytest.fixture(autouse=True)
