@@ -3,13 +3,16 @@
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 from hypothesis import HealthCheck
@@ -96,11 +99,48 @@ def _force_login_passes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "_login", _login)
 
 
+class Clock:
+    """The review clock in a test: stopped and moved with time-machine, which moves what
+    `handbook_review.clock.now()`, `timezone.now()` and `time.time()` read (not time.monotonic()
+    or time.perf_counter(): timeouts and heartbeats keep real time)."""
+
+    def __init__(self) -> None:
+        self._travel: time_machine.travel | None = None
+
+    def now(self) -> datetime:
+        return review_clock.now()
+
+    def set_to(self, at: datetime | None) -> None:
+        """Stop the clock at `at` (an aware datetime), or let it run again with None."""
+        if at is not None and timezone.is_naive(at):
+            raise ValueError("The clock takes aware datetimes.")
+        if self._travel is not None:
+            self._travel.stop()
+            self._travel = None
+        if at is not None:
+            self._travel = time_machine.travel(at, tick=False)
+            self._travel.start()
+
+    def advance(self, by: timedelta) -> datetime:
+        self.set_to(self.now() + by)
+        return self.now()
+
+    @contextmanager
+    def frozen(self, at: datetime) -> Iterator[None]:
+        previous = self.now() if self._travel is not None else None
+        self.set_to(at)
+        try:
+            yield
+        finally:
+            self.set_to(previous)
+
+
 @pytest.fixture(autouse=True)
-def clock():
+def clock() -> Iterator[Clock]:
     """The review clock (handbook_review/clock.py): tests may stop or move it; it runs again."""
-    yield review_clock
-    review_clock.set_to(None)
+    moved = Clock()
+    yield moved
+    moved.set_to(None)
 
 
 ROLES = ("anonymous", "outsider", "counterpart", "editor", "administrator")

@@ -137,9 +137,7 @@ def test_round_counts_only_threads_opened_while_it_was_open(
     assert cell(everything, chapter, "AL").tally.total == 4
 
 
-def test_deadline_shown_in_local_time_with_time_left(scene, editor, handbook):
-    from handbook_review import clock
-
+def test_deadline_shown_in_local_time_with_time_left(scene, editor, handbook, clock):
     with clock.frozen(scene.closes_at - timedelta(days=2, hours=3)):
         html = client_for(editor).get(url(handbook)).content.decode()
     assert "closes in 2\xa0days" in html

@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from chapters.models import Round, Verdict
 from comments.models import accept, reject
-from handbook_review import clock
 from tests import factories
 from tests.conftest import client_for
 
@@ -82,7 +81,7 @@ def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
     return rounds, mine, others
 
 
-def test_shows_rounds_open_to_my_jurisdiction_with_deadlines(scene, handbook, counterpart):
+def test_shows_rounds_open_to_my_jurisdiction_with_deadlines(scene, handbook, counterpart, clock):
     rounds, _mine, _others = scene
     with clock.frozen(rounds["open"].closes_at - timedelta(days=2, hours=1)):
         response = client_for(counterpart).get(url(handbook))
