@@ -1,41 +1,16 @@
 """The one clock of the review process: rounds open and close by it, records are stamped with it.
 
-Tests move it (`clock.frozen(at)` / the `clock` fixture) instead of sleeping or patching Django.
+It is Django's clock, read in one place so that every domain timestamp comes from the same
+source. Tests move it with time-machine (the `clock` fixture in tests/conftest.py), which moves
+every clock the application and Django read, not only this one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
-_frozen: datetime | None = None
-
 
 def now() -> datetime:
-    return _frozen if _frozen is not None else timezone.now()
-
-
-def set_to(at: datetime | None) -> None:
-    """Stop the clock at `at` (aware datetime), or let it run again with None."""
-    global _frozen
-    if at is not None and timezone.is_naive(at):
-        raise ValueError("The clock takes aware datetimes.")
-    _frozen = at
-
-
-def advance(by: timedelta) -> datetime:
-    set_to(now() + by)
-    return now()
-
-
-@contextmanager
-def frozen(at: datetime) -> Iterator[None]:
-    previous = _frozen
-    set_to(at)
-    try:
-        yield
-    finally:
-        set_to(previous)
+    return timezone.now()

@@ -158,14 +158,16 @@ def comment_thread(
     words: str = "serial number",
     body: str = "A comment.",
     visibility: str = "everyone",
+    at: int | None = None,
 ) -> Any:
-    """A comment thread on the first occurrence of `words` in the chapter's current text."""
+    """A comment thread on `words` in the chapter's current text: at offset `at` of the plain
+    text, or on their first occurrence."""
     from comments import anchoring
     from comments.models import open_thread
 
     chap.refresh_from_db()
     text = chap.plain_text()
-    at = text.index(words)
+    at = text.index(words) if at is None else at
     return open_thread(
         chap,
         by=by,

@@ -2,7 +2,6 @@ import html
 import itertools
 import random
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -71,15 +70,6 @@ def _boundaries(text: str) -> set[int]:
         at += len(token)
         found.add(at)
     return found
-
-
-def _fastest(runs: int, work) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 # --- tokenize ---------------------------------------------------------------------------------
@@ -293,22 +283,33 @@ def test_opcodes_rebuild_edited_word_lists(words: list[str], edits: list) -> Non
 # --- speed --------------------------------------------------------------------------------------
 
 
-def test_a_few_edits_in_a_20000_word_chapter_diff_quickly() -> None:
+def a_few_edits_in_a_20000_word_chapter() -> tuple[str, str]:
+    """A 20,000-word text and the same with one word inserted, a paragraph added, one deleted
+    and one reversed (the bench times diffing them)."""
     old = _chapter(seed=1)
     paragraphs = old.split("\n\n")
     paragraphs[10] = paragraphs[10].replace(" ", " inserted ", 1)
     paragraphs[150] = "A new paragraph.\n\n" + paragraphs[150]
     del paragraphs[200]
     paragraphs[290] = paragraphs[290][::-1]
-    new = "\n\n".join(paragraphs)
+    return old, "\n\n".join(paragraphs)
+
+
+def entirely_different_20000_word_chapters() -> tuple[str, str]:
+    return _chapter(seed=1), _chapter(seed=2)
+
+
+def test_a_few_edits_in_a_20000_word_chapter_diff() -> None:
+    # How fast is bench/run.py's business (text_diff_few_edits_ms).
+    old, new = a_few_edits_in_a_20000_word_chapter()
     assert len(old) > 120_000
 
-    assert _fastest(3, lambda: opcodes(old, new)) < 0.5
     assert _apply(old, new, opcodes(old, new)) == new
 
 
-def test_entirely_different_20000_word_chapters_still_diff_in_time() -> None:
-    old, new = _chapter(seed=1), _chapter(seed=2)
+def test_entirely_different_20000_word_chapters_still_diff() -> None:
+    # How fast is bench/run.py's business (text_diff_html_different_ms).
+    old, new = entirely_different_20000_word_chapters()
 
-    assert _fastest(1, lambda: diff_html(old, new)) < 2.0
+    assert "<ins" in diff_html(old, new) or "<del" in diff_html(old, new)
     assert _apply(old, new, opcodes(old, new)) == new

@@ -197,7 +197,9 @@ def test_the_edition_page_sweeps_and_shows_the_reason(editor, handbook, settings
     assert "The worker stopped while making this export; request it again." in page.text
 
 
-def test_attempts_are_bounded_in_a_short_window(editor, handbook, settings, monkeypatch, media):
+def test_attempts_are_bounded_in_a_short_window(
+    editor, handbook, settings, monkeypatch, media, clock
+):
     settings.EXPORT_MAX_ATTEMPTS = 2
     settings.EXPORT_ATTEMPT_WINDOW = 3600
 

@@ -7,9 +7,7 @@ people who may see it but not change it get 403.
 import pytest
 from django.urls import reverse
 
-from tests.conftest import client_for
-
-ROLES = ["anonymous", "outsider", "counterpart", "editor", "administrator"]
+from tests.conftest import ROLES, client_for
 
 
 def person(request, role):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html as html_module
 import random
 import re
-import time
 from collections.abc import Callable
 from html.entities import html5 as html5_entities
 from html.parser import HTMLParser
@@ -684,21 +683,10 @@ def handbook_chapter(words: int = 20_000, seed: int = 7) -> str:
     return "\n\n".join(blocks)
 
 
-def best_of(runs: int, call: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
-def test_twenty_thousand_word_chapter_renders_fast() -> None:
+def test_twenty_thousand_word_chapter_renders() -> None:
+    # How fast is bench/run.py's business (text_render_20k_ms, text_plain_text_20k_ms).
     source = handbook_chapter()
     assert 20_000 <= len(source.split()) < 22_000
     html = render_markdown(source, number=3)
     assert len(outline(html)) > 50
-    # Targets are 300 ms and 100 ms (measured idle: ~190 ms and ~45 ms); the bounds are 4x, for
-    # a busy 2-core CI machine.
-    assert best_of(3, lambda: render_markdown(source, number=3)) < 1.2
-    assert best_of(3, lambda: plain_text(html)) < 0.4
+    assert len(plain_text(html).split()) > 0.9 * len(source.split())  # less the markup

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters import review
@@ -14,7 +13,7 @@ from comments import anchoring
 from comments.models import open_thread
 from tests import factories
 from tests.comments.test_suggestions import suggest
-from tests.conftest import client_for
+from tests.conftest import ROLES, client_for
 
 STATES = [Status.DRAFT, Status.IN_REVIEW, Status.CONSOLIDATION, Status.APPROVED]
 ALLOWED = {
@@ -169,11 +168,11 @@ def test_administrators_move_chapters(handbook, editor, administrator):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
-def test_transition_locks_the_chapter_row(handbook, editor):
+def test_transition_locks_the_chapter_row(handbook, editor, queries):
     chap = a_chapter(handbook, editor, Status.IN_REVIEW)
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as run:
         review.transition(chap, to=Status.CONSOLIDATION, by=editor)
-    assert any("FOR UPDATE" in q["sql"] and "chapters_chapter" in q["sql"] for q in ctx)
+    assert any("FOR UPDATE" in sql and "chapters_chapter" in sql for sql in run)
 
 
 # --- The workflow page
@@ -183,7 +182,6 @@ def workflow_url(chapter):
     return reverse("chapters:workflow", args=[chapter.handbook.slug, chapter.pk])
 
 
-ROLES = ["anonymous", "outsider", "counterpart", "editor", "administrator"]
 # (method, data) -> status per ROLES, on `chapter` (in review, its round open).
 MATRIX = [
     ("get", None, [302, 404, 200, 200, 200]),

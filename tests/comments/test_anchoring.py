@@ -1,6 +1,5 @@
 import itertools
 import random
-import time
 
 import pytest
 from hypothesis import assume, given, settings
@@ -596,9 +595,9 @@ def _chapter(rng: random.Random, words: int) -> str:
     return "\n\n".join(paragraphs)
 
 
-def test_reanchoring_300_threads_in_a_20000_word_chapter_is_fast(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def twenty_thousand_words_and_300_threads() -> tuple[str, str, list[Anchor]]:
+    """A 20,000-word text, 300 anchors on it, and the text after ten quoted words were replaced
+    and paragraphs added, deleted and moved (the bench times re-anchoring them)."""
     rng = random.Random(7)
     old = _chapter(rng, 20_000)
     word_starts = [0, *(at + 1 for at, char in enumerate(old) if char == " ")]
@@ -615,14 +614,17 @@ def test_reanchoring_300_threads_in_a_20000_word_chapter_is_fast(
     paragraphs.insert(250, paragraphs.pop(40))
     del paragraphs[100]
     new = "A new opening paragraph.\n\n" + "\n\n".join(paragraphs)
+    return old, new, anchors
 
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        results = reanchor(old, new, anchors)
-        best = min(best, time.perf_counter() - started)
 
-    assert best < 1.0
+def test_reanchoring_300_threads_in_a_20000_word_chapter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # How fast is bench/run.py's business (text_reanchor_300_ms).
+    old, new, anchors = twenty_thousand_words_and_300_threads()
+
+    results = reanchor(old, new, anchors)
+
     assert len(results) == 300
     assert sum(r.outcome == Outcome.MOVED for r in results) > 250
     assert sum(r.outcome == Outcome.EDITED for r in results) >= 9

@@ -4,8 +4,6 @@ permissions and a query budget independent of the number of chapters and jurisdi
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters.models import Round, Status, Verdict
@@ -139,9 +137,7 @@ def test_round_counts_only_threads_opened_while_it_was_open(
     assert cell(everything, chapter, "AL").tally.total == 4
 
 
-def test_deadline_shown_in_local_time_with_time_left(scene, editor, handbook):
-    from handbook_review import clock
-
+def test_deadline_shown_in_local_time_with_time_left(scene, editor, handbook, clock):
     with clock.frozen(scene.closes_at - timedelta(days=2, hours=3)):
         html = client_for(editor).get(url(handbook)).content.decode()
     assert "closes in 2\xa0days" in html
@@ -216,20 +212,14 @@ def build(editor, *, chapters, codes, threads_each):
     return book
 
 
-def count_queries(client, address):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(address)
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response
-
-
-def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor):
+def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor, queries):
     small = build(editor, chapters=2, codes=CODES[:2], threads_each=1)
     large = build(editor, chapters=8, codes=CODES, threads_each=3)
     client = client_for(editor)
     client.get(url(small))  # warm the session and caches
-    few, response = count_queries(client, url(small))
-    many, large_response = count_queries(client, url(large))
+    few = queries.get(client, url(small))
+    many = queries.get(client, url(large))
+    response, large_response = few.response, many.response
     assert len(response.context["board"].rows) == 2
     assert len(large_response.context["board"].jurisdictions) == 5
     assert (
@@ -238,11 +228,11 @@ def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor):
     # session, user (with the header's unread count), user's permissions, group permissions,
     # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs; and the device
     # that gave the session its second factor (django-otp).
-    assert few == many == 11
-    everything_few, _ = count_queries(client, url(small, round="all"))
-    everything_many, _ = count_queries(client, url(large, round="all"))
+    queries.expect(few, many, equal=11)
+    everything_few = queries.get(client, url(small, round="all"))
+    everything_many = queries.get(client, url(large, round="all"))
     # The same, plus which jurisdictions each chapter's rounds invited.
-    assert everything_few == everything_many == 12
+    queries.expect(everything_few, everything_many, equal=12)
 
 
 def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):

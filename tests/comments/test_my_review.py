@@ -3,13 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters.models import Round, Verdict
 from comments.models import accept, reject
-from handbook_review import clock
 from tests import factories
 from tests.conftest import client_for
 
@@ -84,7 +81,7 @@ def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
     return rounds, mine, others
 
 
-def test_shows_rounds_open_to_my_jurisdiction_with_deadlines(scene, handbook, counterpart):
+def test_shows_rounds_open_to_my_jurisdiction_with_deadlines(scene, handbook, counterpart, clock):
     rounds, _mine, _others = scene
     with clock.frozen(rounds["open"].closes_at - timedelta(days=2, hours=1)):
         response = client_for(counterpart).get(url(handbook))
@@ -167,7 +164,7 @@ def test_handbook_page_links_counterparts_here(handbook, chapter, counterpart):
     )
 
 
-def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counterpart):
+def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counterpart, queries):
     def add(n):
         chaps = [factories.chapter(handbook, by=editor, title=f"Chapter {n}-{i}") for i in range(n)]
         Round.objects.filter(chapters__in=chaps).delete()  # the chapter factory's own rounds
@@ -183,10 +180,8 @@ def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counte
             factories.comment_thread(chap, by=counterpart)
 
     def count(client):
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url(handbook))
-        assert response.status_code == 200
-        return len(ctx.captured_queries), response.context["review"]
+        run = queries.get(client, url(handbook))
+        return run, run.response.context["review"]
 
     client = client_for(counterpart)
     add(1)
@@ -198,4 +193,4 @@ def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counte
     # session, user (with the header's unread count), user's permissions, group permissions,
     # handbook, rounds, their chapters, sign-offs, open threads per chapter, suggestions, their
     # decisions, comment threads.
-    assert one == many == 12
+    queries.expect(one, many, equal=12)

@@ -6,8 +6,6 @@ import json
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chapters import rendering
@@ -140,15 +138,9 @@ def test_proposed_view_carries_older_suggestions_onto_the_current_text(
     assert proposed_text(page.content.decode()) == text_of(expected)
 
 
-def query_count(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("view", ["", "?view=proposed"])
 def test_page_query_count_is_the_same_with_1_and_100_suggestions_in_both_views(
-    handbook, editor, counterpart, view
+    handbook, editor, counterpart, view, queries
 ):
     body = "\n\n".join(f"Paragraph {i} names the calibre number {i}." for i in range(110))
     chapter = in_round(factories.chapter(handbook, by=editor, body=body), editor)
@@ -159,14 +151,14 @@ def test_page_query_count_is_the_same_with_1_and_100_suggestions_in_both_views(
     add(0)
     client = client_for(editor)
     url = chapter.get_absolute_url() + view
-    cold_one, warm_one = query_count(client, url), query_count(client, url)
+    cold_one, warm_one = queries.get(client, url), queries.get(client, url)
     for i in range(1, 100):
         add(i)
-    cold_many, warm_many = query_count(client, url), query_count(client, url)
+    cold_many, warm_many = queries.get(client, url), queries.get(client, url)
     # The chapter page's own queries, plus one for the undecided suggestions whatever their
     # number (what is drawn from them is cached by their ids and last changes).
-    assert warm_one == warm_many
-    assert cold_one == cold_many
+    queries.expect(warm_one, warm_many)
+    queries.expect(cold_one, cold_many)
     if view:
         page = client.get(url).content.decode()
         assert "As proposed (100 open suggestions)" in page

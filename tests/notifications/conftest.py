@@ -13,11 +13,10 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen():
+def frozen(clock):
     """The review clock stopped at START (a Monday morning); tests move it with advance/set_to."""
-    review_clock.set_to(START)
-    yield review_clock
-    review_clock.set_to(None)
+    clock.set_to(START)
+    return clock
 
 
 @pytest.fixture
