@@ -226,7 +226,7 @@ class Seeded:
 
 def seed(args: argparse.Namespace) -> Seeded:
     """The handbook, its people, chapters, round and threads, made by the tests' factories."""
-    from comments.models import add_comment
+    from comments.actions import add_comment
     from handbook_review.clock import now
     from handbook_review.people.models import Agency, Jurisdiction, Role
     from tests import factories
@@ -392,7 +392,8 @@ def measure_reanchor(seeded: Seeded, args: argparse.Namespace) -> Figures:
     from django.db import transaction
     from django.db.models import Count
 
-    from comments.models import Anchor, Thread, reanchor_threads
+    from comments.actions import reanchor_threads
+    from comments.models import Anchor, Thread
 
     chapter = seeded.chapter
     chapter.refresh_from_db()
@@ -434,7 +435,7 @@ def measure_accept(seeded: Seeded, args: argparse.Namespace) -> Figures:
     """Accept one suggestion made on an older version of the big chapter: merge, new version,
     re-anchoring of every open thread, re-check of the other open suggestions."""
     from comments import anchoring
-    from comments.models import accept, propose
+    from comments.actions import accept, propose
 
     chapter = seeded.chapter
     chapter.refresh_from_db()

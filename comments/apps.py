@@ -8,6 +8,8 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from chapters.signals import chapter_revised
-        from comments.models import on_chapter_revised
+        from comments import vetoes  # noqa: F401  (receivers of approval_check, draft_check)
+        from comments.actions import on_chapter_revised
 
+        # Re-anchoring: the step of revising this floor owns (comments/actions/reanchoring.py).
         chapter_revised.connect(on_chapter_revised, dispatch_uid="comments.reanchor")

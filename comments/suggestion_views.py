@@ -15,21 +15,8 @@ from chapters.diffing import diff_html
 from chapters.models import Chapter
 from chapters.views import get_chapter
 from comments import anchoring, merging, sourcemap, tracked
-from comments.forms import (
-    BulkForm,
-    DecisionForm,
-    RejectForm,
-    RewriteForm,
-    SuggestionForm,
-)
-from comments.models import (
-    Conflict,
-    NotAllowed,
-    Suggestion,
-    SuggestionStatus,
-    Thread,
+from comments.actions import (
     accept,
-    can_decide,
     commenting_allowed,
     decide_many,
     locate_point,
@@ -40,6 +27,14 @@ from comments.models import (
     resolve_conflict,
     withdraw,
 )
+from comments.forms import (
+    BulkForm,
+    DecisionForm,
+    RejectForm,
+    RewriteForm,
+    SuggestionForm,
+)
+from comments.models import Conflict, NotAllowed, Suggestion, SuggestionStatus, Thread, can_decide
 from comments.views import (
     back_to_thread,
     change_labels,

@@ -21,6 +21,14 @@ from chapters.models import Chapter, rendered_html
 from chapters.review import current_window
 from chapters.views import get_chapter, get_handbook, get_version
 from comments import anchoring, merging, tracked
+from comments.actions import (
+    add_comment,
+    commenting_allowed,
+    locate_section,
+    locate_selection,
+    open_thread,
+    reopen_thread,
+)
 from comments.forms import (
     EditCommentForm,
     HideForm,
@@ -37,13 +45,8 @@ from comments.models import (
     Suggestion,
     SuggestionStatus,
     Thread,
-    add_comment,
     can_decide,
     can_moderate,
-    commenting_allowed,
-    locate_section,
-    locate_selection,
-    open_thread,
 )
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction, User
@@ -604,7 +607,7 @@ def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
     thread = get_thread(request, pk)
     try:
         if request.POST.get("action") == "reopen":
-            thread.reopen(by=request.user)
+            reopen_thread(thread, by=request.user)
         else:
             thread.resolve(by=request.user)
     except NotAllowed as error:

@@ -163,7 +163,7 @@ def comment_thread(
     """A comment thread on `words` in the chapter's current text: at offset `at` of the plain
     text, or on their first occurrence."""
     from comments import anchoring
-    from comments.models import open_thread
+    from comments.actions import open_thread
 
     chap.refresh_from_db()
     text = chap.plain_text()
@@ -188,7 +188,7 @@ def suggestion(
 ) -> Any:
     """A suggestion replacing the first occurrence of `words` (in the Markdown and the text)."""
     from comments import anchoring
-    from comments.models import propose
+    from comments.actions import propose
 
     chap.refresh_from_db()
     start = chap.body.index(words)
@@ -224,7 +224,7 @@ def second_review(
 
     from chapters.editions import publish
     from chapters.notices import notify_round
-    from comments.models import add_comment
+    from comments.actions import add_comment
     from handbook_review.notifications.models import Event
 
     second = chapter(book, by=editor, title="Marking and records", in_round=False)

@@ -5,7 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from comments.models import locate_selection, open_thread
+from comments.actions import locate_selection, open_thread
 
 pytestmark = [
     pytest.mark.browser,

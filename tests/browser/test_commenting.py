@@ -2,7 +2,8 @@
 
 import pytest
 
-from comments.models import Thread, locate_selection, open_thread
+from comments.actions import locate_selection, open_thread
+from comments.models import Thread
 
 # live_server answers from another thread, so tests commit for real; the serialized rollback
 # puts back the jurisdictions that a data migration created and the flush removes.

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chapters.models import Chapter
-from comments.models import Suggestion, accept, locate_selection, open_thread
+from comments.actions import accept, locate_selection, open_thread
+from comments.models import Suggestion
 from tests import factories
 from tests.browser.conftest import totp_code
 from tests.browser.test_accessibility import WCAG

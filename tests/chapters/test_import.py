@@ -23,7 +23,7 @@ from chapters.importing import (
 )
 from chapters.models import Chapter
 from comments import anchoring
-from comments.models import open_thread
+from comments.actions import open_thread
 from tests import factories
 from tests.conftest import client_for
 

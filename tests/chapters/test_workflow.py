@@ -10,7 +10,7 @@ from django.urls import reverse
 from chapters import review
 from chapters.models import Chapter, Status, Transition
 from comments import anchoring
-from comments.models import open_thread
+from comments.actions import open_thread
 from tests import factories
 from tests.comments.test_suggestions import suggest
 from tests.conftest import ROLES, client_for

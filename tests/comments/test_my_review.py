@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from chapters.models import Round, Verdict
-from comments.models import accept, reject
+from comments.actions import accept, reject
 from tests import factories
 from tests.conftest import client_for
 

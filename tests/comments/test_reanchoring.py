@@ -3,7 +3,8 @@
 import pytest
 
 from comments import anchoring
-from comments.models import Anchor, NotAllowed, Thread, Visibility, open_thread
+from comments.actions import open_thread, reopen_thread
+from comments.models import Anchor, NotAllowed, Thread, Visibility
 from tests import factories
 
 BODY = "The officer records the serial number of every firearm. Then the officer seals the bag.\n"
@@ -60,7 +61,7 @@ def test_resolved_threads_stay_where_they_were_until_reopened(text_chapter, edit
     text_chapter.revise(body="Intro. " + BODY, by=editor, reason="r", base_version=1)
     thread.refresh_from_db()
     assert thread.anchored_version == 1
-    thread.reopen(by=editor)
+    reopen_thread(thread, by=editor)
     thread.refresh_from_db()
     assert thread.anchored_version == 2
     assert text_chapter.plain_text()[thread.start : thread.end] == "seals the bag"

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from chapters.models import Round
 from comments import reports
-from comments.models import Anchor, Decision, Thread, accept, add_comment, locate_section, reject
+from comments.actions import accept, add_comment, locate_section, reject
+from comments.models import Anchor, Decision, Thread
 from tests import factories
 from tests.conftest import client_for
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from chapters.models import Chapter
-from comments.models import Suggestion, accept
+from comments.actions import accept
+from comments.models import Suggestion
 from tests import factories
 from tests.comments.test_suggestion_views import in_round
 from tests.conftest import cast, client_for

@@ -7,19 +7,8 @@ from django.db import connection, connections
 
 from chapters.models import Chapter
 from comments import anchoring
-from comments.models import (
-    Conflict,
-    Decision,
-    NotAllowed,
-    Suggestion,
-    SuggestionStatus,
-    accept,
-    decide_many,
-    open_thread,
-    reject,
-    resolve_conflict,
-    withdraw,
-)
+from comments.actions import accept, decide_many, open_thread, reject, resolve_conflict, withdraw
+from comments.models import Conflict, Decision, NotAllowed, Suggestion, SuggestionStatus
 from tests import factories
 
 BODY = (

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from chapters import rendering
 from chapters.models import Chapter
-from comments.models import Suggestion, accept, mark_conflicted, reject
+from comments.actions import accept, mark_conflicted, reject
+from comments.models import Suggestion
 from tests import factories
 from tests.comments.test_suggestion_views import in_round
 from tests.comments.test_suggestions import BODY, suggest

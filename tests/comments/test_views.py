@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from comments import anchoring
-from comments.models import Comment, Thread, ThreadStatus, Visibility, open_thread
+from comments.actions import open_thread
+from comments.models import Comment, Thread, ThreadStatus, Visibility
 from tests import factories
 from tests.conftest import cast, client_for
 

@@ -6,7 +6,7 @@ import pytest
 
 from chapters.models import Round
 from comments import anchoring
-from comments.models import open_thread
+from comments.actions import open_thread
 from handbook_review import clock as review_clock
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 
 from chapters.models import Round
-from comments.models import add_comment
+from comments.actions import add_comment
 from handbook_review.notifications.delivery import store
 from handbook_review.notifications.models import EmailMode, Event, Notification, Preference
 from handbook_review.notifications.tasks import send_digests, send_notification_emails

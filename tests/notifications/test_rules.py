@@ -10,15 +10,8 @@ from django.urls import reverse
 
 from chapters.models import Edition, Round
 from chapters.notices import notify_edition, sweep_rounds
-from comments.models import (
-    Conflict,
-    Decision,
-    Visibility,
-    accept,
-    add_comment,
-    reject,
-    withdraw,
-)
+from comments.actions import accept, add_comment, reject, withdraw
+from comments.models import Conflict, Decision, Visibility
 from handbook_review.notifications.models import Event, Notification
 from tests import factories
 from tests.conftest import client_for

@@ -1,0 +1,63 @@
+"""Every state change of the comments floor with consequences, one function each: threads.py
+(open a thread, reply, locate a selection), suggestions.py (propose, accept, modify-accept,
+reject, withdraw, resolve a conflict, bulk decide), reanchoring.py (the step of revising that
+moves the threads).
+"""
+
+from comments.actions.reanchoring import (
+    on_chapter_revised,
+    reanchor_threads,
+    store_positions,
+)
+from comments.actions.suggestions import (
+    BulkReport,
+    accept,
+    close_thread,
+    decide_many,
+    locked,
+    mark_conflicted,
+    propose,
+    recheck_open_suggestions,
+    record_acceptance,
+    reject,
+    resolve_conflict,
+    withdraw,
+)
+from comments.actions.threads import (
+    MENTION,
+    add_comment,
+    commenting_allowed,
+    find_mentions,
+    locate_point,
+    locate_section,
+    locate_selection,
+    open_thread,
+    reopen_thread,
+)
+
+__all__ = [
+    "MENTION",
+    "BulkReport",
+    "accept",
+    "add_comment",
+    "close_thread",
+    "commenting_allowed",
+    "decide_many",
+    "find_mentions",
+    "locate_point",
+    "locate_section",
+    "locate_selection",
+    "locked",
+    "mark_conflicted",
+    "on_chapter_revised",
+    "open_thread",
+    "propose",
+    "reanchor_threads",
+    "recheck_open_suggestions",
+    "record_acceptance",
+    "reject",
+    "reopen_thread",
+    "resolve_conflict",
+    "store_positions",
+    "withdraw",
+]

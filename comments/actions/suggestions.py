@@ -1,0 +1,292 @@
+"""Proposing, accepting (as proposed or modified), rejecting, withdrawing, resolving a conflict and
+deciding many at once. Each owns its transaction, locks the chapter before the suggestion, and
+tells the proposer after the commit (comments/notices.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chapters.models import Chapter
+from comments import anchoring, merging, notices
+from comments.actions.threads import (
+    open_thread,
+)
+from comments.models import (
+    UNDECIDED,
+    Conflict,
+    Decision,
+    Kind,
+    NotAllowed,
+    Suggestion,
+    SuggestionStatus,
+    Thread,
+    ThreadStatus,
+    Visibility,
+    can_decide,
+)
+
+if TYPE_CHECKING:
+    from handbook_review.people.models import User
+
+
+@transaction.atomic
+def propose(
+    chapter: Chapter,
+    *,
+    by: User,
+    anchor: anchoring.Anchor,
+    source_start: int,
+    source_end: int,
+    whole_block: bool,
+    replacement: str,
+    rationale: str,
+    visibility: str = Visibility.EVERYONE,
+    section: str = "",
+    mention_candidates: list[User] | None = None,
+) -> Suggestion:
+    """Propose replacing chapter.body[source_start:source_end] of the current version.
+
+    An empty range proposes an insertion there; `section` (a heading id) marks the rewrite of a
+    whole section, whose thread is on the section's heading.
+    """
+    original = chapter.body[source_start:source_end]
+    if replacement == original:
+        raise NotAllowed(_("The replacement is the same as the original text."))
+    thread = open_thread(
+        chapter,
+        by=by,
+        anchor=anchor,
+        body=rationale,
+        visibility=visibility,
+        section=section,
+        mention_candidates=mention_candidates,
+    )
+    Thread.objects.filter(pk=thread.pk).update(kind=Kind.SUGGESTION)
+    thread.kind = Kind.SUGGESTION
+    return Suggestion.objects.create(
+        thread=thread,
+        base_version=chapter.version,
+        source_start=source_start,
+        source_end=source_end,
+        original=original,
+        replacement=replacement,
+        whole_block=whole_block,
+    )
+
+
+def locked(suggestion: Suggestion) -> tuple[Chapter, Suggestion]:
+    """Lock the chapter row, then the suggestion: every decision on a chapter queues here."""
+    chapter = Chapter.objects.select_for_update().get(pk=suggestion.thread.chapter_id)
+    fresh = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("thread__author__jurisdiction")
+        .get(pk=suggestion.pk)
+    )
+    return chapter, fresh
+
+
+def accept(
+    suggestion: Suggestion, *, by: User, replacement: str | None = None, reason: str = ""
+) -> Decision:
+    """Accept a suggestion (optionally with the editor's modified replacement).
+
+    Serialised on the chapter row: the merge is computed against the text as it is inside the
+    lock, so two editors accepting at once both land, one after the other. A clean merge makes
+    exactly one new version credited to the proposer; other open suggestions whose words that
+    version changed become conflicted. A conflict changes no text: the suggestion is marked
+    conflicted (that is kept) and Conflict is raised after the transaction.
+    """
+    if not can_decide(by):
+        raise NotAllowed(_("Only editors decide on suggestions."))
+    with transaction.atomic():
+        chapter, fresh = locked(suggestion)
+        if fresh.status not in UNDECIDED:
+            raise NotAllowed(_("This suggestion was already decided."))
+        text = fresh.replacement if replacement is None else replacement
+        result = fresh.merge(chapter, text)
+        if result.outcome != merging.Outcome.CONFLICT:
+            return record_acceptance(
+                chapter,
+                fresh,
+                # Already applied: the text stays as it is.
+                body=result.text if result.text is not None else chapter.body,
+                applied_text=text,
+                kind=Decision.Kind.ACCEPTED
+                if text == fresh.replacement
+                else Decision.Kind.MODIFIED,
+                by=by,
+                reason=reason,
+            )
+        mark_conflicted(fresh)
+    raise Conflict(fresh, result)
+
+
+def record_acceptance(
+    chapter: Chapter,
+    suggestion: Suggestion,
+    *,
+    body: str,
+    applied_text: str,
+    kind: str,
+    by: User,
+    reason: str,
+    how: str = "",
+) -> Decision:
+    """Write an accepted suggestion: the new version (if the text changes), its status, the
+    closed thread, the decision, and the re-check of the other open suggestions."""
+    proposer = suggestion.proposer
+    if body != chapter.body:
+        chapter.revise(
+            body=body,
+            by=by,
+            base_version=chapter.version,
+            credited_to=proposer,
+            reason=(
+                f"Accepted suggestion #{suggestion.pk} by {proposer.name} "
+                f"({proposer.jurisdiction}, {proposer.get_agency_display()}){how}"
+            ),
+        )
+    suggestion.status = SuggestionStatus.ACCEPTED
+    suggestion.applied_version = chapter.version
+    suggestion.save(update_fields=["status", "applied_version"])
+    close_thread(suggestion.thread, by=by)
+    decision = Decision.objects.create(
+        suggestion=suggestion,
+        kind=kind,
+        by=by,
+        reason=reason,
+        applied_text=applied_text,
+        version=chapter.version,
+    )
+    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
+    recheck_open_suggestions(chapter, exclude=suggestion.pk)
+    return decision
+
+
+def recheck_open_suggestions(chapter: Chapter, *, exclude: int) -> None:
+    """After the text changed, mark conflicted every open suggestion that no longer applies."""
+    for other in (
+        Suggestion.objects.select_for_update(of=("self",))
+        .filter(thread__chapter=chapter, status=SuggestionStatus.OPEN)
+        .exclude(pk=exclude)
+    ):
+        if other.merge(chapter).outcome == merging.Outcome.CONFLICT:
+            mark_conflicted(other)
+
+
+def mark_conflicted(suggestion: Suggestion) -> None:
+    if suggestion.status == SuggestionStatus.CONFLICTED:
+        return
+    suggestion.status = SuggestionStatus.CONFLICTED
+    suggestion.save(update_fields=["status"])
+    decision = Decision.objects.create(suggestion=suggestion, kind=Decision.Kind.CONFLICTED)
+    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
+    suggestion.thread.touch()
+
+
+def close_thread(thread: Thread, *, by: User) -> None:
+    if thread.status == ThreadStatus.OPEN:
+        thread.status = ThreadStatus.RESOLVED
+        thread.resolved_by = by
+        thread.resolved_at = timezone.now()
+        thread.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+
+
+@transaction.atomic
+def reject(suggestion: Suggestion, *, by: User, reason: str) -> Decision:
+    """Reject with a reason, which the proposer will read."""
+    if not can_decide(by):
+        raise NotAllowed(_("Only editors decide on suggestions."))
+    if not reason.strip():
+        raise NotAllowed(_("Say why the suggestion is rejected."))
+    _chapter, fresh = locked(suggestion)
+    if fresh.status not in UNDECIDED:
+        raise NotAllowed(_("This suggestion was already decided."))
+    fresh.status = SuggestionStatus.REJECTED
+    fresh.save(update_fields=["status"])
+    close_thread(fresh.thread, by=by)
+    decision = Decision.objects.create(
+        suggestion=fresh, kind=Decision.Kind.REJECTED, by=by, reason=reason.strip()
+    )
+    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
+    return decision
+
+
+@transaction.atomic
+def withdraw(suggestion: Suggestion, *, by: User) -> Decision:
+    if by.pk != suggestion.thread.author_id:
+        raise NotAllowed(_("Only its proposer may withdraw a suggestion."))
+    _chapter, fresh = locked(suggestion)
+    if fresh.status not in UNDECIDED:
+        raise NotAllowed(_("This suggestion was already decided."))
+    fresh.status = SuggestionStatus.WITHDRAWN
+    fresh.save(update_fields=["status"])
+    close_thread(fresh.thread, by=by)
+    decision = Decision.objects.create(suggestion=fresh, kind=Decision.Kind.WITHDRAWN, by=by)
+    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
+    return decision
+
+
+@transaction.atomic
+def resolve_conflict(
+    suggestion: Suggestion, *, by: User, replacement: str, reason: str = ""
+) -> Decision:
+    """Accept a conflicted suggestion with wording the editor wrote against the current text.
+
+    The conflict view shows base, proposed and current text; the editor's replacement takes the
+    place of the current text where the suggestion's words were.
+    """
+    if not can_decide(by):
+        raise NotAllowed(_("Only editors decide on suggestions."))
+    chapter, fresh = locked(suggestion)
+    if fresh.status != SuggestionStatus.CONFLICTED:
+        raise NotAllowed(_("Only a conflicted suggestion is resolved this way."))
+    result = fresh.merge(chapter)
+    if result.start is None or result.end is None:
+        raise NotAllowed(_("The suggestion's place in the current text cannot be found."))
+    return record_acceptance(
+        chapter,
+        fresh,
+        body=chapter.body[: result.start] + replacement + chapter.body[result.end :],
+        applied_text=replacement,
+        kind=Decision.Kind.MODIFIED,
+        by=by,
+        reason=reason,
+        how=", resolved against the current text",
+    )
+
+
+@dataclass
+class BulkReport:
+    decided: list[Suggestion]
+    stopped_at: Suggestion | None = None
+    error: str = ""
+
+
+def decide_many(
+    suggestions: list[Suggestion], *, by: User, action: str, reason: str = ""
+) -> BulkReport:
+    """Accept or reject a filtered set in document order, stopping at the first that fails.
+
+    Each decision is its own transaction, so those made before a conflict stay made, and the
+    report says which one stopped the run and why.
+    """
+    report = BulkReport(decided=[])
+    for suggestion in sorted(suggestions, key=lambda s: (s.source_start, s.pk)):
+        try:
+            if action == "accept":
+                accept(suggestion, by=by, reason=reason)
+            else:
+                reject(suggestion, by=by, reason=reason)
+        except (Conflict, NotAllowed) as error:
+            report.stopped_at, report.error = suggestion, str(error)
+            break
+        report.decided.append(suggestion)
+    return report

@@ -1,0 +1,127 @@
+"""Suggested edits and the decisions on them: a suggestion is a thread whose first comment proposes
+replacement words; every decision (accepted, modified, rejected, withdrawn, conflicted) is a row
+written once and never changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chapters.models import Chapter
+from comments import merging
+from comments.models.threads import (
+    COMMENT_MAX_CHARS,
+    NotAllowed,
+    Thread,
+)
+
+if TYPE_CHECKING:
+    from handbook_review.people.models import User
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CONFLICTED = "conflicted", _("Conflicted")
+
+
+UNDECIDED = (SuggestionStatus.OPEN, SuggestionStatus.CONFLICTED)
+
+
+class Conflict(Exception):
+    """The words a suggestion replaces were changed since it was made: an editor must decide."""
+
+    def __init__(self, suggestion: Suggestion, result: merging.MergeResult) -> None:
+        super().__init__(_("The text this suggestion replaces has changed since it was made."))
+        self.suggestion = suggestion
+        self.result = result
+
+
+def can_decide(user: User) -> bool:
+    return user.has_perm("comments.decide_suggestion")
+
+
+class Suggestion(models.Model):
+    """A proposed replacement of a range of the chapter's Markdown, discussed in its thread.
+
+    The range is kept against the version it was made on (`base_version`); accepting merges it
+    into whatever the chapter has become since (comments.merging), or marks it conflicted.
+    """
+
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="suggestion")
+    base_version = models.PositiveIntegerField()
+    source_start = models.PositiveIntegerField()
+    source_end = models.PositiveIntegerField()
+    original = models.TextField(blank=True)
+    replacement = models.TextField(blank=True, max_length=COMMENT_MAX_CHARS)
+    whole_block = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    applied_version = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["thread__chapter", "source_start", "pk"]
+        permissions: ClassVar = [("decide_suggestion", _("Can accept or reject suggestions"))]
+
+    def __str__(self) -> str:
+        return f"Suggestion #{self.pk}"
+
+    @property
+    def proposer(self) -> User:
+        return self.thread.author
+
+    def edit(self, replacement: str | None = None) -> merging.Edit:
+        return merging.Edit(
+            start=self.source_start,
+            end=self.source_end,
+            replacement=self.replacement if replacement is None else replacement,
+        )
+
+    def base_body(self, chapter: Chapter) -> str:
+        if self.base_version == chapter.version:
+            return chapter.body
+        return str(chapter.history.get(version=self.base_version).body)
+
+    def merge(self, chapter: Chapter, replacement: str | None = None) -> merging.MergeResult:
+        """This suggestion merged into the chapter's current text (nothing is written)."""
+        return merging.apply_edit(self.base_body(chapter), chapter.body, self.edit(replacement))
+
+
+class Decision(models.Model):
+    """What happened to a suggestion, by whom and why: written once, never changed."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        MODIFIED = "modified", _("Modified and accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CONFLICTED = "conflicted", _("Conflicted")
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    applied_text = models.TextField(blank=True)
+    version = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        ordering: ClassVar = ["suggestion", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.suggestion_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise NotAllowed(_("A decision cannot be changed once it is recorded."))
+        super().save(*args, **kwargs)

@@ -1,0 +1,292 @@
+"""Comment threads anchored to the text of a chapter, and their comments.
+
+The anchor is split as Wagtail splits its comment positions: the thread keeps the quote as it was
+made (the stable part), and `Anchor` keeps where that quote stands in each chapter version (the
+per-version part), so an old version shows its threads where they were then. The thread also
+carries its current position, denormalised, so the chapter page reads it without a join.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from chapters import rendering
+from chapters.models import Chapter
+from comments import anchoring
+from handbook_review.people.models import Agency
+
+if TYPE_CHECKING:
+    from handbook_review.people.models import User
+
+COMMENT_MAX_CHARS = 20_000
+
+
+class NotAllowed(Exception):
+    """A state change the user may not make, or that the object's state does not allow."""
+
+
+class Visibility(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone taking part")
+    EDITORS = "editors", _("Editors only")
+
+
+class ThreadStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Kind(models.TextChoices):
+    COMMENT = "comment", _("Comment")
+    SUGGESTION = "suggestion", _("Suggestion")
+
+
+def can_see_all_threads(user: User) -> bool:
+    return user.has_perm("comments.view_all_threads")
+
+
+def can_moderate(user: User) -> bool:
+    return user.has_perm("comments.moderate_thread")
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def visible_to(self, user: User) -> ThreadQuerySet:
+        """Threads of chapters the user can read; editors-only ones for editors and the author."""
+        visible = self.filter(chapter__in=Chapter.objects.visible_to(user))
+        if can_see_all_threads(user):
+            return visible
+        return visible.filter(Q(visibility=Visibility.EVERYONE) | Q(author=user))
+
+    def open(self) -> ThreadQuerySet:
+        return self.filter(status=ThreadStatus.OPEN)
+
+    def orphaned(self) -> ThreadQuerySet:
+        return self.filter(start__isnull=True)
+
+    def anchored(self) -> ThreadQuerySet:
+        return self.filter(start__isnull=False)
+
+
+class Thread(models.Model):
+    chapter = models.ForeignKey(
+        Chapter, verbose_name=_("chapter"), on_delete=models.CASCADE, related_name="threads"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads"
+    )
+    # Who the author spoke for when they wrote it; people move, the record must not.
+    author_jurisdiction = models.ForeignKey(
+        "people.Jurisdiction", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    author_agency = models.CharField(max_length=20, blank=True, choices=Agency.choices)
+    visibility = models.CharField(
+        _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
+    status = models.CharField(
+        max_length=10, choices=ThreadStatus.choices, default=ThreadStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True)
+    # The quote as it was made: the anchor's stable part.
+    version = models.PositiveIntegerField(_("made on version"))
+    exact = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    section = models.CharField(max_length=200, blank=True)  # heading id, for whole-section threads
+    # Where it stands now (start/end null: orphaned), in the text of `anchored_version`.
+    anchored_version = models.PositiveIntegerField()
+    start = models.PositiveIntegerField(null=True)
+    end = models.PositiveIntegerField(null=True)
+    current_exact = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["chapter", "start", "pk"]
+        indexes: ClassVar = [models.Index(fields=["chapter", "status"])]
+        permissions: ClassVar = [
+            ("view_all_threads", _("Can see editors-only threads of others")),
+            ("moderate_thread", _("Can resolve any thread and hide comments")),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} on {self.chapter}: {self.exact[:40]}"
+
+    @property
+    def is_orphaned(self) -> bool:
+        return self.start is None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ThreadStatus.OPEN
+
+    def touch(self) -> None:
+        """Mark the thread changed (a comment in it was added, edited, hidden or deleted)."""
+        self.updated_at = timezone.now()
+        Thread.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+    def quote(self) -> anchoring.Quote:
+        return anchoring.Quote(exact=self.exact, prefix=self.prefix, suffix=self.suffix)
+
+    def current_anchor(self) -> anchoring.Anchor | None:
+        if self.start is None or self.end is None:
+            return None
+        return anchoring.Anchor(
+            start=self.start,
+            end=self.end,
+            quote=anchoring.Quote(exact=self.current_exact, prefix="", suffix=""),
+        )
+
+    def may_resolve(self, user: User) -> bool:
+        return user.pk == self.author_id or can_moderate(user)
+
+    def resolve(self, *, by: User) -> None:
+        if not self.may_resolve(by):
+            raise NotAllowed(_("Only editors and the thread's author may resolve it."))
+        if self.status == ThreadStatus.RESOLVED:
+            raise NotAllowed(_("This thread is already resolved."))
+        self.status = ThreadStatus.RESOLVED
+        self.resolved_by = by
+        self.resolved_at = timezone.now()
+        self.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+
+    @transaction.atomic
+    def reattach(self, anchor: anchoring.Anchor, *, by: User) -> None:
+        """Attach an orphaned (or misplaced) thread to a new selection in the current version."""
+        if not self.may_resolve(by):
+            raise NotAllowed(_("Only editors and the thread's author may re-attach it."))
+        chapter = Chapter.objects.get(pk=self.chapter_id)
+        self.place(anchor, version=chapter.version)
+        self.save()
+        Anchor.objects.update_or_create(
+            thread=self,
+            version=chapter.version,
+            defaults={
+                "start": anchor.start,
+                "end": anchor.end,
+                "exact": anchor.quote.exact,
+                "outcome": "reattached",
+            },
+        )
+
+    def place(self, anchor: anchoring.Anchor | None, *, version: int) -> None:
+        self.anchored_version = version
+        if anchor is None:
+            self.start = self.end = None
+        else:
+            self.start, self.end = anchor.start, anchor.end
+            self.current_exact = anchor.quote.exact
+
+
+class Anchor(models.Model):
+    """Where a thread stood in one version of its chapter (start/end null: orphaned there)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="anchors")
+    version = models.PositiveIntegerField()
+    start = models.PositiveIntegerField(null=True)
+    end = models.PositiveIntegerField(null=True)
+    exact = models.TextField(blank=True)
+    outcome = models.CharField(max_length=12)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["thread", "version"], name="one_anchor_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"Thread {self.thread_id} in version {self.version}: {self.outcome}"
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def shown(self) -> CommentQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class Comment(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    author_jurisdiction = models.ForeignKey(
+        "people.Jurisdiction", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    author_agency = models.CharField(max_length=20, blank=True, choices=Agency.choices)
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX_CHARS)
+    # Rendered once when written: a page with a thousand comments must not render Markdown.
+    body_html = models.TextField(editable=False)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True)
+    deleted_at = models.DateTimeField(null=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["body_html", "created_at"], user_related_name="+")
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["thread", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} by {self.author_id}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_by_id is not None
+
+    def set_body(self, body: str) -> None:
+        self.body = body
+        self.body_html = rendering.markdownify(body)
+
+    def edit(self, body: str, *, by: User) -> None:
+        """Change one's own comment; the earlier text stays in its history."""
+        if by.pk != self.author_id:
+            raise NotAllowed(_("Only its author may edit a comment."))
+        if self.deleted_at is not None or self.is_hidden:
+            raise NotAllowed(_("This comment can no longer be edited."))
+        self.set_body(body)
+        self.edited_at = timezone.now()
+        self._history_user = by  # type: ignore[attr-defined]
+        self._change_reason = "Edited"  # type: ignore[attr-defined]
+        self.save()
+        self.thread.touch()
+
+    def delete_own(self, *, by: User) -> None:
+        """Soft-delete one's own comment, if no one has replied after it."""
+        if by.pk != self.author_id:
+            raise NotAllowed(_("Only its author may delete a comment."))
+        if self.thread.comments.shown().filter(pk__gt=self.pk).exists():
+            raise NotAllowed(_("A comment with replies cannot be deleted."))
+        self.deleted_at = timezone.now()
+        self._history_user = by  # type: ignore[attr-defined]
+        self._change_reason = "Deleted"  # type: ignore[attr-defined]
+        self.save()
+        self.thread.touch()
+
+    def hide(self, *, by: User, reason: str) -> None:
+        """An editor hides a comment (kept for the record) and says why."""
+        if not can_moderate(by):
+            raise NotAllowed(_("Only editors may hide comments."))
+        if not reason.strip():
+            raise NotAllowed(_("Say why the comment is hidden."))
+        self.hidden_by = by
+        self.hidden_reason = reason.strip()
+        self._history_user = by  # type: ignore[attr-defined]
+        self._change_reason = "Hidden"  # type: ignore[attr-defined]
+        self.save()
+        self.thread.touch()
