@@ -9,13 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from comments.models import Comment, Decision, Kind, Thread
+from comments.policies import threads
 from handbook_review.notifications.delivery import excerpt, store
 from handbook_review.notifications.models import Event, Notification
-from handbook_review.people.models import User
-
-
-def can_see(user: User, thread: Thread) -> bool:
-    return user.is_active and Thread.objects.visible_to(user).filter(pk=thread.pk).exists()
 
 
 def thread_url(thread: Thread) -> str:
@@ -47,9 +43,9 @@ def notify_comment(comment: Comment) -> list[Notification]:
     where = _("“%(chapter)s” in %(handbook)s") % {"chapter": chapter, "handbook": chapter.handbook}
     author = comment.author
     rows = []
-    for person in User.objects.filter(pk__in=candidates).select_related("jurisdiction"):
-        if not can_see(person, thread):
-            continue
+    # One query for all: the people the policy lets see the thread, among the candidates.
+    told = threads.users_who_can("view", thread).filter(pk__in=candidates)
+    for person in told.select_related("jurisdiction"):
         reasons = []
         if person.pk in participants:
             reasons.append(Event.REPLY)
@@ -121,7 +117,7 @@ def notify_decision(decision: Decision) -> list[Notification]:
     ).get(pk=decision.pk)
     thread = decision.suggestion.thread
     proposer = thread.author
-    if decision.by_id == proposer.pk or not can_see(proposer, thread):
+    if decision.by_id == proposer.pk or not threads.can(proposer, "view", thread):
         return []
     chapter = thread.chapter
     subject = DECIDED[Decision.Kind(decision.kind)] % {"chapter": f"“{chapter}”"}
