@@ -15,6 +15,7 @@ from chapters.diffing import diff_html
 from chapters.models import Chapter
 from chapters.views import get_chapter
 from comments import anchoring, merging, sourcemap, tracked
+from comments.access import back_to_thread, participants
 from comments.actions import (
     accept,
     commenting_allowed,
@@ -27,6 +28,7 @@ from comments.actions import (
     resolve_conflict,
     withdraw,
 )
+from comments.cards import chapter_page
 from comments.forms import (
     BulkForm,
     DecisionForm,
@@ -35,12 +37,7 @@ from comments.forms import (
     SuggestionForm,
 )
 from comments.models import Conflict, NotAllowed, Suggestion, SuggestionStatus, Thread, can_decide
-from comments.views import (
-    back_to_thread,
-    change_labels,
-    chapter_page,
-    participants,
-)
+from comments.overlay import change_labels
 from handbook_review.http import AuthedRequest
 
 # --- Suggested edits

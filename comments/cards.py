@@ -1,0 +1,249 @@
+"""The chapter page's parts: the filtered thread list, the side panel's thread cards (cached
+when collapsed), and chapter_page, which renders the whole page (text, forms, suggestion
+overlay, threads) for comments.views and comments.suggestion_views."""
+
+import json
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Min, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from chapters.diffing import diff_html
+from chapters.models import Chapter
+from chapters.review import current_window
+from comments.access import expanded_thread
+from comments.actions import commenting_allowed
+from comments.forms import SuggestionForm, ThreadForm
+from comments.models import (
+    Comment,
+    Kind,
+    Suggestion,
+    Thread,
+    can_decide,
+    can_moderate,
+)
+from comments.overlay import Overlay, suggestion_overlay
+from handbook_review.http import AuthedRequest
+from handbook_review.people.models import Jurisdiction, User
+
+# --- The thread list and its cards
+
+
+STATUS_FILTERS = {"open", "resolved", "orphaned"}
+
+
+COMMENTS = Comment.objects.select_related("author", "author_jurisdiction", "hidden_by")
+CARD_KEY_FIELDS = (
+    "id",
+    "chapter_id",
+    "author_id",
+    "status",
+    "start",
+    "end",
+    "anchored_version",
+    "updated_at",
+    "kind",
+)
+CARD_TEMPLATE = "comments/chapter.html#thread"
+
+
+def filtered_threads(
+    request: AuthedRequest, chapter: Chapter
+) -> tuple[QuerySet[Thread], dict[str, Any]]:
+    threads = Thread.objects.visible_to(request.user).filter(chapter=chapter)
+    chosen: dict[str, Any] = {}
+    status = request.GET.get("status", "")
+    if status in STATUS_FILTERS:
+        chosen["status"] = status
+        threads = threads.orphaned() if status == "orphaned" else threads.filter(status=status)
+    jurisdiction = request.GET.get("jurisdiction", "")
+    if jurisdiction.isdigit():
+        chosen["jurisdiction"] = int(jurisdiction)
+        threads = threads.filter(author_jurisdiction_id=int(jurisdiction))
+    author = request.GET.get("author", "")
+    if author.isdigit():
+        chosen["author"] = int(author)
+        threads = threads.filter(author_id=int(author))
+    # Only what the highlights and the card cache keys need; cards not in the cache fetch the
+    # rest (thread_cards).
+    threads = threads.only(*CARD_KEY_FIELDS)
+    return threads, chosen
+
+
+def prepare(threads: list[Thread], user: User, *, expanded: int | None) -> None:
+    """Attach what a thread card shows: its first comment, the count of the others, and, for
+    the one expanded thread, every comment. Two queries whatever the number of threads."""
+    if not threads:
+        return
+    # Counted on the comments table alone: grouping the threads query by its wide text
+    # columns, or passing hundreds of ids, cost more than the whole page may take.
+    in_chapter = Comment.objects.filter(thread__chapter_id=threads[0].chapter_id)
+    per_thread = in_chapter.values("thread").annotate(n=Count("pk"), first=Min("pk"))
+    counts = {row["thread"]: row["n"] for row in per_thread}
+    firsts = {c.thread_id: c for c in COMMENTS.filter(pk__in=per_thread.values("first"))}
+    for thread in threads:
+        thread.proposal = suggestion_of(thread)  # type: ignore[attr-defined]
+        if thread.proposal is not None:  # type: ignore[attr-defined]
+            thread.proposal_diff = diff_html(  # type: ignore[attr-defined]
+                thread.proposal.original,  # type: ignore[attr-defined]
+                thread.proposal.replacement,  # type: ignore[attr-defined]
+            )
+        thread.first = firsts.get(thread.pk)  # type: ignore[attr-defined]
+        thread.more = max(counts.get(thread.pk, 0) - 1, 0)  # type: ignore[attr-defined]
+        thread.can_resolve = thread.may_resolve(user)  # type: ignore[attr-defined]
+        thread.all_comments = None  # type: ignore[attr-defined]
+        if thread.pk == expanded:
+            thread.all_comments = list(COMMENTS.filter(thread=thread))  # type: ignore[attr-defined]
+
+
+def suggestion_of(thread: Thread) -> Suggestion | None:
+    if thread.kind != Kind.SUGGESTION:
+        return None
+    try:
+        return thread.suggestion
+    except Suggestion.DoesNotExist:
+        return None
+
+
+def thread_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
+    threads_qs, chosen = filtered_threads(request, chapter)
+    threads = list(threads_qs)
+    user = request.user
+    anchored = [t for t in threads if not t.is_orphaned and t.anchored_version == chapter.version]
+    placed = {t.pk for t in anchored}
+    threads = anchored + [t for t in threads if t.pk not in placed]
+    visible_all = Thread.objects.visible_to(user).filter(chapter=chapter)
+    return {
+        "threads": threads,
+        "cards": thread_cards(request, chapter, threads, expanded=expanded_thread(request)),
+        "anchors_json": json.dumps(
+            [{"id": t.pk, "start": t.start, "end": t.end, "open": t.is_open} for t in anchored]
+        ),
+        "chapter_url": chapter.get_absolute_url(),
+        "chosen": chosen,
+        "jurisdictions": Jurisdiction.objects.filter(
+            pk__in=visible_all.values("author_jurisdiction")
+        ),
+        "authors": User.objects.filter(pk__in=visible_all.values("author")),
+    }
+
+
+def card_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
+    return {
+        "chapter": chapter,
+        "chapter_url": chapter.get_absolute_url(),
+        "can_moderate": can_moderate(request.user),
+        "can_comment": commenting_allowed(chapter, request.user),
+        "can_decide": can_decide(request.user),
+    }
+
+
+def thread_cards(
+    request: AuthedRequest, chapter: Chapter, threads: list[Thread], *, expanded: int | None
+) -> list[str]:
+    """The side panel's thread cards as HTML, in order.
+
+    A collapsed card holds no form and nothing personal but whether the reader may resolve
+    the thread, so it is cached under a key that changes with everything it shows (a comment
+    added, edited, hidden or deleted touches the thread's updated_at; re-anchoring changes
+    the version and position). Only the cards missing from the cache are fetched in full and
+    rendered: two more queries, however many. The expanded card has forms and is never cached.
+    """
+    language = get_language()
+    keys = {
+        t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
+        f"{t.start}:{t.end}:{t.may_resolve(request.user)}:{language}"
+        for t in threads
+    }
+    cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])
+    missing = [t.pk for t in threads if t.pk == expanded or keys[t.pk] not in cached]
+    full = (
+        {
+            t.pk: t
+            for t in Thread.objects.filter(pk__in=missing).select_related(
+                "chapter__handbook", "author", "author_jurisdiction", "resolved_by", "suggestion"
+            )
+        }
+        if missing
+        else {}
+    )
+    prepare(list(full.values()), request.user, expanded=expanded)
+    context = card_context(request, chapter)
+    cards, fresh = [], {}
+    for t in threads:
+        key = keys[t.pk]
+        if t.pk not in full:
+            cards.append(cached[key])
+            continue
+        html = render_to_string(
+            CARD_TEMPLATE,
+            {**context, "thread": full[t.pk]},
+            request=request if t.pk == expanded else None,
+        )
+        if t.pk != expanded:
+            fresh[key] = html
+        cards.append(html)
+    if fresh:
+        cache.set_many(fresh, timeout=60 * 60 * 24 * 7)
+    return cards
+
+
+# --- The chapter page as a whole
+
+
+def chapter_page(
+    request: AuthedRequest,
+    chap: Chapter,
+    *,
+    form: ThreadForm | None = None,
+    suggestion_form: SuggestionForm | None = None,
+    preview: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    html = chap.rendered()
+    outline = chap.outline()
+    proposed_view = request.GET.get("view") == "proposed"
+    can_comment = commenting_allowed(chap, request.user)
+    if form is None and can_comment:
+        form = ThreadForm(chapter=chap, outline=outline)
+    can_suggest = can_comment and request.user.has_perm("comments.add_suggestion")
+    if suggestion_form is None and can_suggest:
+        suggestion_form = SuggestionForm(chapter=chap, outline=outline, auto_id="sg_%s")
+    threads = thread_context(request, chap)
+    # The threads just fetched say whether there is any suggestion to look for: a chapter with
+    # comments only costs no query more. (Filtered, they may not show them all: then look.)
+    overlay = (
+        suggestion_overlay(request, chap, proposed=proposed_view)
+        if threads["chosen"] or any(t.kind == Kind.SUGGESTION for t in threads["threads"])
+        else Overlay()
+    )
+    if proposed_view and overlay.proposed is not None:
+        html = overlay.proposed.html
+    counterpart = not request.user.has_perm("chapters.view_draft_chapter")
+    return render(
+        request,
+        "comments/chapter.html",
+        {
+            "handbook": chap.handbook,
+            "chapter": chap,
+            "html": html,
+            "outline": outline,
+            "can_edit": request.user.has_perm("chapters.change_chapter"),
+            "form": form,
+            "suggestion_form": suggestion_form,
+            "preview": preview,
+            "can_comment": can_comment,
+            "can_suggest": can_suggest,
+            "can_decide": can_decide(request.user),
+            "review_window": current_window(chap, request.user) if counterpart else None,
+            "is_counterpart": counterpart,
+            "proposed_view": proposed_view,
+            "overlay": overlay,
+            **threads,
+        },
+        status=status,
+    )

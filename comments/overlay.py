@@ -1,0 +1,167 @@
+"""Open suggestions drawn over the chapter's text: the tracked changes (<del>/<ins> linked to
+their cards) and the chapter as it would read with every open suggestion accepted, both
+cached per chapter version and suggestion state."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from chapters import rendering
+from chapters.models import Chapter
+from comments import merging, tracked
+from comments.models import UNDECIDED, Suggestion, SuggestionStatus, Thread
+from handbook_review.http import AuthedRequest
+
+# --- Open suggestions over the text: tracked changes and the chapter as proposed
+
+
+@dataclass
+class Proposed:
+    html: str
+    applied: int
+    # (suggestion id, its thread id, the id of the suggestion it overlaps or None: a conflict)
+    skipped: list[tuple[int, int, int | None]]
+
+
+@dataclass
+class Overlay:
+    open_count: int = 0
+    conflicted_count: int = 0
+    tracked_json: str = "[]"
+    proposed: Proposed | None = None
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+OVERLAY_FIELDS = (
+    "id",
+    "status",
+    "base_version",
+    "source_start",
+    "source_end",
+    "original",
+    "replacement",
+    "whole_block",
+    "thread",
+    "thread__start",
+    "thread__end",
+    "thread__current_exact",
+    "thread__anchored_version",
+    "thread__updated_at",
+)
+
+
+def suggestion_overlay(request: AuthedRequest, chap: Chapter, *, proposed: bool) -> Overlay:
+    """The undecided suggestions the user may see, drawn over the text.
+
+    One query whatever their number; everything computed from them (the tracked changes, the
+    chapter as proposed) is cached under a key made of the chapter's version and each
+    suggestion's id, status and last change, so it is computed again only when one of those moves.
+    """
+    rows = list(
+        Suggestion.objects.filter(
+            thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+            status__in=UNDECIDED,
+        )
+        .select_related("thread")
+        .only(*OVERLAY_FIELDS)
+        .order_by("source_start", "pk")
+    )
+    open_count = sum(s.status == SuggestionStatus.OPEN for s in rows)
+    overlay = Overlay(open_count=open_count, conflicted_count=len(rows) - open_count)
+    if not rows:
+        return overlay
+    signature = hashlib.sha256(
+        "|".join(
+            f"{s.pk}:{s.status}:{s.thread.updated_at.timestamp()}:{s.thread.anchored_version}:"
+            f"{s.thread.start}:{s.thread.end}"
+            for s in rows
+        ).encode()
+    ).hexdigest()
+    suffix = f"{chap.pk}:{chap.version}:{chap.number}:{rendering.RENDERER_VERSION}:{signature}"
+    overlay.tracked_json = cache.get(f"tracked:{suffix}") or ""
+    if not overlay.tracked_json:
+        overlay.tracked_json = json.dumps(tracked_changes(chap, rows))
+        cache.set(f"tracked:{suffix}", overlay.tracked_json, timeout=60 * 60 * 24 * 7)
+    if proposed:
+        key = f"proposed:{suffix}:{get_language()}"
+        overlay.proposed = cache.get(key)
+        if overlay.proposed is None:
+            overlay.proposed = proposed_text(chap, rows)
+            cache.set(key, overlay.proposed, timeout=60 * 60 * 24 * 7)
+        overlay.skipped = [
+            {"id": sid, "thread": tid, "overlaps": other}
+            for sid, tid, other in overlay.proposed.skipped
+        ]
+    return overlay
+
+
+def tracked_changes(chap: Chapter, rows: list[Suggestion]) -> list[dict[str, Any]]:
+    """Where each undecided suggestion anchored in the current version stands, with its word
+    diff, for the page's script to draw as <del>/<ins> linked to the suggestion's card."""
+    text = chap.plain_text()
+    found = []
+    for s in rows:
+        t = s.thread
+        if t.start is None or t.end is None or t.anchored_version != chap.version:
+            continue
+        change = tracked.tracked_change(
+            text,
+            start=t.start,
+            end=t.end,
+            current_exact=t.current_exact,
+            original=s.original,
+            replacement=s.replacement,
+            whole_block=s.whole_block,
+        )
+        if change is not None:
+            found.append(
+                {
+                    "id": t.pk,
+                    "state": s.status,
+                    "start": change.start,
+                    "end": change.end,
+                    "parts": change.parts,
+                }
+            )
+    return found
+
+
+def proposed_text(chap: Chapter, rows: list[Suggestion]) -> Proposed:
+    """The chapter as it would read with every open suggestion accepted, changed words marked.
+
+    Each is first carried onto the current Markdown (comments.merging); those that conflict
+    there, and those that overlap one before them in document order, are skipped and listed.
+    """
+    open_rows = [s for s in rows if s.status == SuggestionStatus.OPEN]
+    older = {s.base_version for s in open_rows} - {chap.version}
+    bodies = dict(chap.history.filter(version__in=older).values_list("version", "body"))
+    edits: list[tuple[int, merging.Edit]] = []
+    skipped: list[tuple[int, int, int | None]] = []
+    for s in open_rows:
+        if s.base_version == chap.version:
+            edits.append((s.pk, s.edit()))
+            continue
+        rebased = None
+        if s.base_version in bodies:
+            rebased = merging.rebase(s.edit(), str(bodies[s.base_version]), chap.body)
+        if rebased is None:
+            skipped.append((s.pk, s.thread_id, None))
+        else:
+            edits.append((s.pk, rebased))
+    result = tracked.apply_all(chap.body, edits)
+    threads = {s.pk: s.thread_id for s in rows}
+    skipped += [(sid, threads[sid], other) for sid, other in result.skipped]
+    html = rendering.render_markdown(result.text, number=chap.number)
+    marked = tracked.mark_changes(
+        html, chap.plain_text(), rendering.plain_text(html), labels=change_labels()
+    )
+    return Proposed(html=marked, applied=len(result.applied), skipped=skipped)
+
+
+def change_labels() -> tracked.Labels:
+    return tracked.Labels(insertion=_("Inserted: "), deletion=_("Deleted: "))
