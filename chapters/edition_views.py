@@ -3,13 +3,12 @@
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from chapters import diffing, exporting
+from chapters import diffing, exporting, policies
 from chapters.editions import (
     CannotPublish,
     ExportRefused,
@@ -26,16 +25,15 @@ from chapters.models import (
     ExportDownload,
     ExportFormat,
     ExportState,
-    Handbook,
 )
-from chapters.views import get_handbook, require_perm
+from chapters.views import get_handbook
 from handbook_review import clock
 from handbook_review.http import AuthedRequest
 
 
 def get_edition(request: AuthedRequest, slug: str, label: str) -> Edition:
     return get_object_or_404(
-        Edition.objects.visible_to(request.user).select_related("handbook", "published_by"),
+        policies.editions.visible_to(request.user).select_related("handbook", "published_by"),
         handbook__slug=slug,
         label=label,
     )
@@ -44,38 +42,28 @@ def get_edition(request: AuthedRequest, slug: str, label: str) -> Edition:
 def get_export(request: AuthedRequest, pk: int) -> Export:
     """An export of a handbook the user can see; exports are for editors (403 for others)."""
     export = get_object_or_404(
-        Export.objects.select_related("handbook", "edition").filter(
-            handbook__in=Handbook.objects.visible_to(request.user)
-        ),
-        pk=pk,
+        policies.exports.visible_to(request.user).select_related("handbook", "edition"), pk=pk
     )
-    require_perm(request, "chapters.export_handbook")
+    policies.exports.require(request.user, "request")
     return export
 
 
 def get_downloadable_export(request: AuthedRequest, pk: int) -> Export:
     """An export the user may download, else 404: a draft's for editors only, an edition's
     for whoever may read that edition."""
-    exports = Export.objects.select_related("handbook", "edition")
-    if not request.user.has_perm("chapters.export_handbook"):
-        exports = exports.filter(edition__isnull=False)
     return get_object_or_404(
-        exports.filter(
-            Q(edition__isnull=True, handbook__in=Handbook.objects.visible_to(request.user))
-            | Q(edition__in=Edition.objects.visible_to(request.user))
-        ),
-        pk=pk,
+        policies.exports.downloadable(request.user).select_related("handbook", "edition"), pk=pk
     )
 
 
 def editions(request: AuthedRequest, slug: str) -> HttpResponse:
     """The handbook's editions, and (for editors) the form to publish the next one."""
     book = get_handbook(request, slug)
-    can_publish = request.user.has_perm("chapters.publish_edition")
+    can_publish = policies.editions.can(request.user, "publish")
     form = PublishForm(request.POST or None, initial={"date": clock.now().date()})
     status = 200
     if request.method == "POST":
-        require_perm(request, "chapters.publish_edition")
+        policies.editions.require(request.user, "publish")
         if form.is_valid():
             try:
                 edition = publish(
@@ -103,7 +91,7 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
             "form": form,
             "can_publish": can_publish,
             "blockers": publication_blockers(book) if can_publish else [],
-            "can_export": request.user.has_perm("chapters.export_handbook"),
+            "can_export": policies.exports.can(request.user, "request"),
         },
         status=status,
     )
@@ -112,7 +100,7 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_safe
 def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
     ed = get_edition(request, slug, label)
-    can_export = request.user.has_perm("chapters.export_handbook")
+    can_export = policies.exports.can(request.user, "request")
     if can_export:
         sweep_exports(handbook=ed.handbook)  # an export whose worker died shows as failed
     return render(
@@ -200,7 +188,7 @@ def edition_changes(request: AuthedRequest, slug: str, label: str) -> HttpRespon
 @require_POST
 def export_edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
     ed = get_edition(request, slug, label)
-    require_perm(request, "chapters.export_handbook")
+    policies.exports.require(request.user, "request")
     form = ExportForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Choose one of the export formats."), status=400)
@@ -223,7 +211,7 @@ def export_edition(request: AuthedRequest, slug: str, label: str) -> HttpRespons
 def draft_exports(request: AuthedRequest, slug: str) -> HttpResponse:
     """Exports of the current working text, watermarked as drafts (editors)."""
     book = get_handbook(request, slug)
-    require_perm(request, "chapters.export_handbook")
+    policies.exports.require(request.user, "request")
     form = ExportForm(request.POST or None)
     status = 200
     sweep_exports(handbook=book)

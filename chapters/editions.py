@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from chapters import exporting, jobs, notices
+from chapters import exporting, jobs, notices, policies
 from chapters.models import (
     Chapter,
     Edition,
@@ -80,12 +80,11 @@ def publish(
     The chapter rows are locked for the snapshot, so no edit or workflow change can slip in
     between the approval check and the copy of the text.
     """
-    if not by.has_perm("chapters.publish_edition"):
-        raise PermissionDenied(_("Only editors publish editions."))
+    policies.editions.require(by, "publish")
     with transaction.atomic():
-        chapters = list(
-            Chapter.objects.select_for_update().filter(handbook=handbook).order_by("number")
-        )
+        # Locked in primary-key order, as everywhere; then read in the handbook's order.
+        locked = Chapter.objects.select_for_update().filter(handbook=handbook).order_by("pk")
+        chapters = sorted(locked, key=lambda c: c.number)
         reasons = _not_approved(chapters)
         if reasons:
             raise CannotPublish(reasons)
@@ -214,8 +213,7 @@ def request_export(
     EXPORT_ATTEMPT_WINDOW seconds: past that ExportRefused says so, because trying again at
     once would fail the same way. A draft export is always made anew from the current text.
     """
-    if not by.has_perm("chapters.export_handbook"):
-        raise PermissionDenied(_("Only editors and administrators export handbooks."))
+    policies.exports.require(by, "request")
     if format not in ExportFormat.values:
         raise ValueError(f"Unknown export format {format!r}.")
     sweep_exports(handbook=handbook)

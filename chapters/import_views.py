@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from chapters import policies
 from chapters.import_jobs import AlreadyApplied, confirm_import, start_import, sweep_imports
 from chapters.importing import (
     Action,
@@ -31,7 +32,7 @@ from chapters.importing import (
     size_label,
 )
 from chapters.models import Handbook, ImportJob, JobState, StaleVersion
-from chapters.views import get_handbook, require_perm
+from chapters.views import get_handbook
 from handbook_review.http import AuthedRequest
 
 
@@ -67,7 +68,7 @@ def get_import_job(request: AuthedRequest, slug: str, pk: int) -> tuple[Handbook
     """The handbook and one of the user's own imports into it (404 for anyone else's)."""
     book = get_handbook(request, slug)
     job = get_object_or_404(ImportJob.objects.select_related("handbook"), handbook=book, pk=pk)
-    require_perm(request, "chapters.change_handbook")
+    policies.handbooks.require(request.user, "import")
     if job.uploaded_by_id != request.user.pk:
         raise Http404(_("No such import."))  # another editor's: theirs alone
     return book, job
@@ -76,7 +77,7 @@ def get_import_job(request: AuthedRequest, slug: str, pk: int) -> tuple[Handbook
 def import_upload(request: AuthedRequest, slug: str) -> HttpResponse:
     """The upload form; a POSTed file is checked, stored and queued to be read."""
     book = get_handbook(request, slug)
-    require_perm(request, "chapters.change_handbook")
+    policies.handbooks.require(request.user, "import")
     if request.method != "POST":
         return _upload_page(request, book, ImportForm())
     form = ImportForm(request.POST, request.FILES)

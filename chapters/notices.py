@@ -7,54 +7,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import Permission
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from chapters.models import Edition, Handbook, Round
+from chapters import policies
+from chapters.models import Edition, Round
 from chapters.review import REMINDER_BEFORE_CLOSE
 from handbook_review import clock
 from handbook_review.notifications.delivery import excerpt, notify, when
 from handbook_review.notifications.models import Event, Notification
-from handbook_review.people.models import User
 
 # The round reminder goes out this long before a round closes.
 REMINDER_BEFORE = REMINDER_BEFORE_CLOSE
 
 
-def readers(handbook: Handbook) -> models.QuerySet[User]:
-    """Active people who can read the handbook: Handbook.objects.visible_to, for many users.
-
-    Editors (who may see drafts) read every handbook; counterparts those their jurisdiction takes
-    part in. Permissions come from groups, the user's own permissions, or superuser status.
-    """
-
-    def having(codename: str) -> Q:
-        permission = Permission.objects.filter(
-            content_type__app_label="chapters", codename=codename
-        )
-        return Q(
-            pk__in=User.objects.filter(
-                Q(is_superuser=True)
-                | Q(groups__permissions__in=permission)
-                | Q(user_permissions__in=permission)
-            ).values("pk")
-        )
-
-    return (
-        User.objects.filter(is_active=True)
-        .filter(having("view_handbook"))
-        .filter(having("view_draft_chapter") | Q(jurisdiction__in=handbook.jurisdictions.all()))
-    )
-
-
 # --- Review rounds (time-based: see sweep_rounds)
-
-
-def round_readers(round: Round) -> models.QuerySet[User]:
-    return readers(round.handbook).filter(jurisdiction__in=round.jurisdictions.all())
 
 
 def notify_round(round: Round, event: Event) -> list[Notification]:
@@ -83,7 +52,7 @@ def notify_round(round: Round, event: Event) -> list[Notification]:
     if event != Event.ROUND_OPENED:
         key += f":{int(round.closes_at.timestamp())}"
     return notify(
-        round_readers(round),
+        policies.rounds.invited(round),
         event=event,
         key=key,
         subject=subject,
@@ -158,7 +127,7 @@ def notify_edition(edition: Edition) -> list[Notification]:
         lines.append(_("Release notes:") + "\n" + excerpt(edition.release_notes))
     body = "\n\n".join(lines)
     return notify(
-        readers(edition.handbook).exclude(pk=edition.published_by_id),
+        policies.editions.users_who_can("view", edition).exclude(pk=edition.published_by_id),
         event=Event.EDITION_PUBLISHED,
         key=f"edition:{edition.pk}",
         subject=_("Edition %(label)s of “%(title)s” is published") % names,

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chapters import review
+from chapters import policies, review
 from chapters.forms import (
     CloseRoundForm,
     ExtendRoundForm,
@@ -22,17 +22,15 @@ from chapters.forms import (
     TransitionForm,
 )
 from chapters.models import Round, SignOff, Status, Transition, Verdict
-from chapters.views import get_chapter, get_handbook, require_perm
+from chapters.views import get_chapter, get_handbook
 from handbook_review import clock
 from handbook_review.http import AuthedRequest
-
-MANAGE = "chapters.manage_round"
 
 
 def get_round(request: AuthedRequest, slug: str, pk: int) -> Round:
     """A round the user may see: editors any; counterparts rounds inviting their jurisdiction."""
     return get_object_or_404(
-        Round.objects.visible_to(request.user).select_related("handbook", "created_by"),
+        policies.rounds.visible_to(request.user).select_related("handbook", "created_by"),
         handbook__slug=slug,
         pk=pk,
     )
@@ -53,7 +51,7 @@ def form_errors(form: Any, error: ValidationError) -> None:
 def rounds(request: AuthedRequest, slug: str) -> HttpResponse:
     book = get_handbook(request, slug)
     found = list(
-        Round.objects.visible_to(request.user)
+        policies.rounds.visible_to(request.user)
         .filter(handbook=book)
         .prefetch_related("jurisdictions")
         .distinct()
@@ -64,13 +62,17 @@ def rounds(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "chapters/rounds.html",
-        {"handbook": book, "rounds": found, "can_manage": request.user.has_perm(MANAGE)},
+        {
+            "handbook": book,
+            "rounds": found,
+            "can_manage": policies.rounds.can(request.user, "manage"),
+        },
     )
 
 
 def new_round(request: AuthedRequest, slug: str) -> HttpResponse:
     book = get_handbook(request, slug)
-    require_perm(request, MANAGE)
+    policies.rounds.require(request.user, "manage")
     form = RoundForm(
         request.POST or None,
         handbook=book,
@@ -117,7 +119,7 @@ def round_context(request: AuthedRequest, found: Round) -> dict[str, Any]:
     is_open = found.is_open(now)
     may_sign = (
         is_open
-        and user.has_perm("chapters.sign_off_round")
+        and policies.rounds.can(user, "sign_off")
         and any(j.pk == user.jurisdiction_id for j in jurisdictions)
     )
     grid = [
@@ -128,7 +130,7 @@ def round_context(request: AuthedRequest, found: Round) -> dict[str, Any]:
         }
         for j in jurisdictions
     ]
-    can_manage = user.has_perm(MANAGE)
+    can_manage = policies.rounds.can(user, "manage")
     state = found.state(now)
     return {
         "handbook": found.handbook,
@@ -158,7 +160,7 @@ def round_detail(
 
 def edit_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     found = get_round(request, slug, pk)
-    require_perm(request, MANAGE)
+    policies.rounds.require(request.user, "manage")
     form = RoundChangeForm(
         request.POST or None,
         handbook=found.handbook,
@@ -195,7 +197,7 @@ def edit_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def extend_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     found = get_round(request, slug, pk)
-    require_perm(request, MANAGE)
+    policies.rounds.require(request.user, "manage")
     form = ExtendRoundForm(request.POST, prefix="extend")
     if form.is_valid():
         try:
@@ -216,7 +218,7 @@ def extend_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def close_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     found = get_round(request, slug, pk)
-    require_perm(request, MANAGE)
+    policies.rounds.require(request.user, "manage")
     form = CloseRoundForm(request.POST, prefix="close")
     if form.is_valid():
         try:
@@ -242,7 +244,7 @@ def close_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def sign_off(request: AuthedRequest, slug: str, pk: int, chapter_pk: int) -> HttpResponse:
     found = get_round(request, slug, pk)
-    require_perm(request, "chapters.sign_off_round")
+    policies.rounds.require(request.user, "sign_off")
     chap = get_chapter(request, slug, chapter_pk)
     try:
         review.sign_off(found, chap, by=request.user, verdict=request.POST.get("verdict", ""))
@@ -255,7 +257,7 @@ def sign_off(request: AuthedRequest, slug: str, pk: int, chapter_pk: int) -> Htt
 @require_POST
 def withdraw_sign_off(request: AuthedRequest, slug: str, pk: int, sign_off_pk: int) -> HttpResponse:
     found = get_round(request, slug, pk)
-    require_perm(request, "chapters.sign_off_round")
+    policies.rounds.require(request.user, "sign_off")
     given = get_object_or_404(
         SignOff.objects.select_related("chapter"), round=found, pk=sign_off_pk
     )
@@ -277,7 +279,7 @@ def withdraw_sign_off(request: AuthedRequest, slug: str, pk: int, sign_off_pk: i
 def workflow(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     """The chapter's workflow: where it stands, how it got there, and (editors) where it can go."""
     chap = get_chapter(request, slug, pk)
-    can_move = request.user.has_perm(review.TRANSITION_PERM)
+    can_move = policies.chapters.can(request.user, "move")
     posted: TransitionForm | None = None
     if request.method == "POST":
         if not can_move:
@@ -333,7 +335,7 @@ def workflow(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
             "steps": steps,
             "refused": posted.errors if posted is not None and stray else None,
             "window": review.review_window(chap, request.user),
-            "rounds": Round.objects.visible_to(request.user).filter(chapters=chap).distinct(),
+            "rounds": policies.rounds.visible_to(request.user).filter(chapters=chap).distinct(),
         },
         status=400 if posted is not None else 200,
     )

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -21,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from chapters import diffing, rendering
+from chapters import diffing, policies, rendering
 from chapters.forms import ChapterCreateForm, ChapterEditForm, set_upload_url
 from chapters.images import ImageRefused, reencode_image
 from chapters.models import (
@@ -42,20 +41,15 @@ log = logging.getLogger(__name__)
 
 
 def get_handbook(request: AuthedRequest, slug: str) -> Handbook:
-    return get_object_or_404(Handbook.objects.visible_to(request.user), slug=slug)
+    return get_object_or_404(policies.handbooks.visible_to(request.user), slug=slug)
 
 
 def get_chapter(request: AuthedRequest, slug: str, pk: int) -> Chapter:
     return get_object_or_404(
-        Chapter.objects.visible_to(request.user).select_related("handbook"),
+        policies.chapters.visible_to(request.user).select_related("handbook"),
         handbook__slug=slug,
         pk=pk,
     )
-
-
-def require_perm(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 def get_version(chapter: Chapter, number: Any) -> Any:
@@ -75,13 +69,13 @@ def chapter_upload_url(chap: Chapter) -> str:
 
 
 def home(request: AuthedRequest) -> HttpResponse:
-    handbooks = Handbook.objects.visible_to(request.user)
+    handbooks = policies.handbooks.visible_to(request.user)
     return render(request, "chapters/home.html", {"handbooks": handbooks})
 
 
 def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
     book = get_handbook(request, slug)
-    require_perm(request, "chapters.add_chapter")
+    policies.handbooks.require(request.user, "add_chapter")
     form = ChapterCreateForm(
         request.POST or None,
         instance=Chapter(handbook=book),
@@ -111,7 +105,7 @@ def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
 
 def edit_chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     chap = get_chapter(request, slug, pk)
-    require_perm(request, "chapters.change_chapter")
+    policies.chapters.require(request.user, "edit")
     stale_diff = None
     if request.method != "POST":
         form = ChapterEditForm.for_chapter(chap)
@@ -163,7 +157,7 @@ def edit_chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def move_chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     chap = get_chapter(request, slug, pk)
-    require_perm(request, "chapters.change_chapter")
+    policies.handbooks.require(request.user, "reorder")
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
         return HttpResponseBadRequest(_("Direction must be “up” or “down”."))
@@ -180,7 +174,7 @@ def history(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
         {
             "chapter": chap,
             "versions": versions,
-            "can_restore": request.user.has_perm("chapters.change_chapter"),
+            "can_restore": policies.chapters.can(request.user, "restore"),
         },
     )
 
@@ -205,7 +199,7 @@ def compare(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def restore(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResponse:
     chap = get_chapter(request, slug, pk)
-    require_perm(request, "chapters.change_chapter")
+    policies.chapters.require(request.user, "restore")
     old = get_version(chap, number)
     try:
         base_version = int(request.POST.get("base_version", ""))
@@ -234,7 +228,7 @@ def restore(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResp
 
 @require_POST
 def markdown_preview(request: AuthedRequest) -> HttpResponse:
-    require_perm(request, "chapters.change_chapter")
+    policies.chapters.require(request.user, "edit")
     content = request.POST.get("content", "")
     if len(content.encode("utf-8")) > settings.CHAPTER_BODY_MAX_BYTES:
         return HttpResponseBadRequest(_("The text is too long to preview."))
@@ -244,15 +238,12 @@ def markdown_preview(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def upload_image(request: AuthedRequest, slug: str, pk: int | None = None) -> HttpResponse:
     """Store an image for a handbook's chapter (the editor's upload endpoint, per handbook)."""
-    if not (
-        request.user.has_perm("chapters.upload_image")
-        and request.user.has_perm("chapters.change_chapter")
-    ):
+    if not policies.chapters.can(request.user, "upload_image"):
         return JsonResponse({"image": [_("Only editors may upload images.")]}, status=403)
-    book = Handbook.objects.visible_to(request.user).filter(slug=slug).first()
+    book = policies.handbooks.visible_to(request.user).filter(slug=slug).first()
     chap = None
     if book is not None and pk is not None:
-        chap = Chapter.objects.visible_to(request.user).filter(handbook=book, pk=pk).first()
+        chap = policies.chapters.visible_to(request.user).filter(handbook=book, pk=pk).first()
     if book is None or (pk is not None and chap is None):
         return JsonResponse({"image": [_("There is no such handbook or chapter.")]}, status=404)
     upload = request.FILES.get("image")
@@ -322,7 +313,7 @@ def media(request: AuthedRequest, filename: str) -> FileResponse:
         .select_related("handbook")
         .first()
     )
-    if image is None or not image.readable_by(request.user):
+    if image is None or not policies.images.can_see(request.user, image):
         raise Http404
     try:
         handle = default_storage.open(image.name, "rb")

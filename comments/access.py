@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from chapters.models import Chapter
+from comments import policies
 from comments.models import Comment, Thread
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import User
@@ -18,13 +19,13 @@ from handbook_review.people.models import User
 def get_thread(request: AuthedRequest, pk: int) -> Thread:
     """A thread the user may see (404 otherwise), with its chapter."""
     return get_object_or_404(
-        Thread.objects.visible_to(request.user).select_related("chapter__handbook"), pk=pk
+        policies.threads.visible_to(request.user).select_related("chapter__handbook"), pk=pk
     )
 
 
 def get_comment(request: AuthedRequest, pk: int) -> Comment:
     return get_object_or_404(
-        Comment.objects.filter(thread__in=Thread.objects.visible_to(request.user)).select_related(
+        Comment.objects.filter(thread__in=policies.threads.visible_to(request.user)).select_related(
             "thread__chapter__handbook"
         ),
         pk=pk,

@@ -6,8 +6,9 @@ from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 
 from chapters.views import get_chapter
+from comments import policies
 from comments.access import person
-from comments.models import Comment, Thread
+from comments.models import Comment
 from handbook_review.http import AuthedRequest
 
 # --- W3C Web Annotation export
@@ -22,7 +23,7 @@ def annotations(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     source = request.build_absolute_uri(chap.get_absolute_url())
     page_id = request.build_absolute_uri(request.path)
     threads = (
-        Thread.objects.visible_to(request.user)
+        policies.threads.visible_to(request.user)
         .filter(chapter=chap)
         .select_related("author")
         .prefetch_related(

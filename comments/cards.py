@@ -12,19 +12,18 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from chapters import policies as chapter_policies
 from chapters.diffing import diff_html
 from chapters.models import Chapter
 from chapters.review import current_window
+from comments import policies
 from comments.access import expanded_thread
-from comments.actions import commenting_allowed
 from comments.forms import SuggestionForm, ThreadForm
 from comments.models import (
     Comment,
     Kind,
     Suggestion,
     Thread,
-    can_decide,
-    can_moderate,
 )
 from comments.overlay import Overlay, suggestion_overlay
 from handbook_review.http import AuthedRequest
@@ -54,7 +53,7 @@ CARD_TEMPLATE = "comments/chapter.html#thread"
 def filtered_threads(
     request: AuthedRequest, chapter: Chapter
 ) -> tuple[QuerySet[Thread], dict[str, Any]]:
-    threads = Thread.objects.visible_to(request.user).filter(chapter=chapter)
+    threads = policies.threads.visible_to(request.user).filter(chapter=chapter)
     chosen: dict[str, Any] = {}
     status = request.GET.get("status", "")
     if status in STATUS_FILTERS:
@@ -94,7 +93,7 @@ def prepare(threads: list[Thread], user: User, *, expanded: int | None) -> None:
             )
         thread.first = firsts.get(thread.pk)  # type: ignore[attr-defined]
         thread.more = max(counts.get(thread.pk, 0) - 1, 0)  # type: ignore[attr-defined]
-        thread.can_resolve = thread.may_resolve(user)  # type: ignore[attr-defined]
+        thread.can_resolve = policies.threads.may_manage(user, thread)  # type: ignore[attr-defined]
         thread.all_comments = None  # type: ignore[attr-defined]
         if thread.pk == expanded:
             thread.all_comments = list(COMMENTS.filter(thread=thread))  # type: ignore[attr-defined]
@@ -116,7 +115,7 @@ def thread_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
     anchored = [t for t in threads if not t.is_orphaned and t.anchored_version == chapter.version]
     placed = {t.pk for t in anchored}
     threads = anchored + [t for t in threads if t.pk not in placed]
-    visible_all = Thread.objects.visible_to(user).filter(chapter=chapter)
+    visible_all = policies.threads.visible_to(user).filter(chapter=chapter)
     return {
         "threads": threads,
         "cards": thread_cards(request, chapter, threads, expanded=expanded_thread(request)),
@@ -136,9 +135,9 @@ def card_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
     return {
         "chapter": chapter,
         "chapter_url": chapter.get_absolute_url(),
-        "can_moderate": can_moderate(request.user),
-        "can_comment": commenting_allowed(chapter, request.user),
-        "can_decide": can_decide(request.user),
+        "can_moderate": policies.threads.can(request.user, "moderate"),
+        "can_comment": policies.threads.may_comment(request.user, chapter),
+        "can_decide": policies.suggestions.can(request.user, "decide"),
     }
 
 
@@ -156,7 +155,7 @@ def thread_cards(
     language = get_language()
     keys = {
         t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
-        f"{t.start}:{t.end}:{t.may_resolve(request.user)}:{language}"
+        f"{t.start}:{t.end}:{policies.threads.may_manage(request.user, t)}:{language}"
         for t in threads
     }
     cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])
@@ -207,10 +206,10 @@ def chapter_page(
     html = chap.rendered()
     outline = chap.outline()
     proposed_view = request.GET.get("view") == "proposed"
-    can_comment = commenting_allowed(chap, request.user)
+    can_comment = policies.threads.may_comment(request.user, chap)
     if form is None and can_comment:
         form = ThreadForm(chapter=chap, outline=outline)
-    can_suggest = can_comment and request.user.has_perm("comments.add_suggestion")
+    can_suggest = can_comment and policies.suggestions.can(request.user, "add")
     if suggestion_form is None and can_suggest:
         suggestion_form = SuggestionForm(chapter=chap, outline=outline, auto_id="sg_%s")
     threads = thread_context(request, chap)
@@ -223,7 +222,7 @@ def chapter_page(
     )
     if proposed_view and overlay.proposed is not None:
         html = overlay.proposed.html
-    counterpart = not request.user.has_perm("chapters.view_draft_chapter")
+    counterpart = not chapter_policies.handbooks.can(request.user, "see_drafts")
     return render(
         request,
         "comments/chapter.html",
@@ -232,13 +231,13 @@ def chapter_page(
             "chapter": chap,
             "html": html,
             "outline": outline,
-            "can_edit": request.user.has_perm("chapters.change_chapter"),
+            "can_edit": chapter_policies.chapters.can(request.user, "edit"),
             "form": form,
             "suggestion_form": suggestion_form,
             "preview": preview,
             "can_comment": can_comment,
             "can_suggest": can_suggest,
-            "can_decide": can_decide(request.user),
+            "can_decide": policies.suggestions.can(request.user, "decide"),
             "review_window": current_window(chap, request.user) if counterpart else None,
             "is_counterpart": counterpart,
             "proposed_view": proposed_view,

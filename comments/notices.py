@@ -117,7 +117,7 @@ def notify_decision(decision: Decision) -> list[Notification]:
     ).get(pk=decision.pk)
     thread = decision.suggestion.thread
     proposer = thread.author
-    if decision.by_id == proposer.pk or not threads.can(proposer, "view", thread):
+    if decision.by_id == proposer.pk or not threads.can_see(proposer, thread):
         return []
     chapter = thread.chapter
     subject = DECIDED[Decision.Kind(decision.kind)] % {"chapter": f"“{chapter}”"}

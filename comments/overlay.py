@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from chapters import rendering
 from chapters.models import Chapter
-from comments import merging, tracked
-from comments.models import UNDECIDED, Suggestion, SuggestionStatus, Thread
+from comments import merging, policies, tracked
+from comments.models import UNDECIDED, Suggestion, SuggestionStatus
 from handbook_review.http import AuthedRequest
 
 # --- Open suggestions over the text: tracked changes and the chapter as proposed
@@ -64,7 +64,7 @@ def suggestion_overlay(request: AuthedRequest, chap: Chapter, *, proposed: bool)
     """
     rows = list(
         Suggestion.objects.filter(
-            thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+            thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),
             status__in=UNDECIDED,
         )
         .select_related("thread")

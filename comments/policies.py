@@ -1,52 +1,82 @@
-"""Who may see a thread, in both directions: the threads a user may see, and the users who may
-see a thread (to pick whom to tell of a reply). One rule, two queries; they must agree, and
-tests/notifications checks that they do.
+"""Who may see and do what on the comments floor: threads (and their comments) and suggestions,
+each in both directions (see handbook_review/policies.py): what a user may see or do, and which
+users may see a thread (to pick whom to tell of a reply). Views and actions ask these; nothing
+else names a permission.
+
+The rules in words: a thread is seen by whoever may read its chapter, except that an
+editors-only thread is seen by editors and its author. Editors and a thread's author resolve,
+reopen and re-attach it; editors hide comments and decide suggestions. Counterparts comment and
+suggest while a round invites them; editors on any chapter they can read.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar
 
-from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
-from chapters.models import Status
-from chapters.notices import readers
+from chapters import policies as chapter_policies
+from chapters.models import Chapter
+from chapters.review import can_review
 from comments.models import Thread, ThreadQuerySet, Visibility
 from handbook_review.people.models import User
-
-ThreadAction = Literal["view"]
-
-
-def having(permission: str) -> Q:
-    """Users holding `app_label.codename`: through a group, on their own, or as superusers."""
-    app_label, codename = permission.split(".")
-    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-    return Q(
-        pk__in=User.objects.filter(
-            Q(is_superuser=True)
-            | Q(groups__permissions__in=granted)
-            | Q(user_permissions__in=granted)
-        ).values("pk")
-    )
+from handbook_review.policies import Policy, Someone, having
 
 
-class ThreadPolicy:
+class ThreadPolicy(Policy):
+    permissions: ClassVar = {
+        "view": "chapters.view_handbook",
+        "add": "comments.add_thread",
+        # Editors: every thread, editors-only ones included, and the review dashboard.
+        "view_all": "comments.view_all_threads",
+        "moderate": "comments.moderate_thread",
+    }
+
     def visible_to(self, user: User) -> ThreadQuerySet:
-        return Thread.objects.visible_to(user)
+        """Threads of chapters the user can read; editors-only ones for editors and the author."""
+        visible = Thread.objects.filter(chapter__in=chapter_policies.chapters.visible_to(user))
+        if self.can(user, "view_all"):
+            return visible
+        return visible.filter(Q(visibility=Visibility.EVERYONE) | Q(author=user.pk))
 
-    def can(self, user: User, action: ThreadAction, thread: Thread) -> bool:
-        return user.is_active and self.visible_to(user).filter(pk=thread.pk).exists()
+    def may_comment(self, user: User, chapter: Chapter) -> bool:
+        """Open a thread or reply on the chapter now: editors on any chapter they can read,
+        counterparts while a round that covers it invites them (chapters.review.can_review)."""
+        return self.can(user, "add") and can_review(chapter, user)
 
-    def users_who_can(self, action: ThreadAction, thread: Thread) -> QuerySet[User]:
-        """Thread.objects.visible_to turned round: readers of the handbook; of a draft chapter
-        only those who see drafts; of an editors-only thread only editors and its author."""
-        people = readers(thread.chapter.handbook)
-        if thread.chapter.status == Status.DRAFT:
-            people = people.filter(having("chapters.view_draft_chapter"))
+    def may_manage(self, user: Someone, thread: Thread) -> bool:
+        """Resolve, reopen or re-attach the thread: its author and editors."""
+        return user.pk == thread.author_id or self.can(user, "moderate")
+
+    def users_who_can(self, action: str, thread: Thread) -> QuerySet[User]:
+        """visible_to turned round: readers of the chapter; of an editors-only thread only
+        editors and its author."""
+        people = chapter_policies.chapters.readers(thread.chapter)
         if thread.visibility != Visibility.EVERYONE:
-            people = people.filter(having("comments.view_all_threads") | Q(pk=thread.author_id))
+            people = people.filter(having(self.permissions["view_all"]) | Q(pk=thread.author_id))
+        if action != "view":
+            people = people.filter(having(self.permissions[action]))
         return people
+
+    def can_see(self, user: User, thread: Thread) -> bool:
+        """One thread, one user (a query): for a notice about a thread already in hand."""
+        return user.is_active and self.visible_to(user).filter(pk=thread.pk).exists()
 
 
 threads = ThreadPolicy()
+
+
+class SuggestionPolicy(Policy):
+    permissions: ClassVar = {
+        "add": "comments.add_suggestion",
+        "decide": "comments.decide_suggestion",
+    }
+
+    def may_suggest(self, user: User, chapter: Chapter) -> bool:
+        return threads.may_comment(user, chapter) and self.can(user, "add")
+
+    def users_who_can(self, action: str, thread: Thread) -> QuerySet[User]:
+        return threads.users_who_can("view", thread).filter(having(self.permissions[action]))
+
+
+suggestions = SuggestionPolicy()

@@ -10,10 +10,10 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from chapters import policies as chapter_policies
 from chapters.models import Handbook, Round
 from chapters.views import get_handbook
-from comments import reports
-from comments.models import can_see_all_threads
+from comments import policies, reports
 from handbook_review import clock
 from handbook_review.http import AuthedRequest
 
@@ -23,7 +23,7 @@ from handbook_review.http import AuthedRequest
 def get_editors_handbook(request: AuthedRequest, slug: str) -> Handbook:
     """404 for a handbook the user cannot see; 403 for one they see but may not report on."""
     book = get_handbook(request, slug)
-    if not can_see_all_threads(request.user):
+    if not policies.threads.can(request.user, "view_all"):
         raise PermissionDenied
     return book
 
@@ -49,7 +49,9 @@ def chosen_round(
 
 
 def handbook_rounds(request: AuthedRequest, book: Handbook) -> list[Round]:
-    return list(Round.objects.visible_to(request.user).filter(handbook=book).order_by("-opens_at"))
+    return list(
+        chapter_policies.rounds.visible_to(request.user).filter(handbook=book).order_by("-opens_at")
+    )
 
 
 # --- Pages

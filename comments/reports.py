@@ -32,6 +32,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from chapters import policies as chapter_policies
 from chapters import rendering
 from chapters.models import (
     Chapter,
@@ -43,6 +44,7 @@ from chapters.models import (
     Verdict,
     rendered_html,
 )
+from comments import policies
 from comments.models import (
     UNDECIDED,
     Anchor,
@@ -255,7 +257,7 @@ def dashboard(
     grouped thread counts, the standing sign-offs, and (whole handbook only) which jurisdictions
     each chapter's rounds invited.
     """
-    chapters_qs = Chapter.objects.visible_to(user).filter(handbook=book)
+    chapters_qs = chapter_policies.chapters.visible_to(user).filter(handbook=book)
     if round_ is not None:
         chapters_qs = chapters_qs.filter(rounds=round_)
         jurisdictions = list(round_.jurisdictions.all())
@@ -267,7 +269,7 @@ def dashboard(
     scope: dict[tuple[int, int | None], Tally] = defaultdict(Tally)
     blocking: dict[int, Tally] = defaultdict(Tally)
     totals = Tally()
-    threads = Thread.objects.visible_to(user).filter(chapter__in=chapter_ids)
+    threads = policies.threads.visible_to(user).filter(chapter__in=chapter_ids)
     for row in thread_counts(threads, round_=round_):
         status = (row["kind"], row["status"], row["suggestion__status"])
         blocking[row["chapter"]].count(*status, row["n"])
@@ -424,11 +426,11 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
     suggestions and their decisions, the user's comment threads.
     """
     rounds = list(
-        Round.objects.visible_to(user)
+        chapter_policies.rounds.visible_to(user)
         .filter(handbook=book, jurisdictions=user.jurisdiction_id, closes_at__gt=at)
         .order_by("closes_at", "pk")
     )
-    visible_chapters = Chapter.objects.visible_to(user)
+    visible_chapters = chapter_policies.chapters.visible_to(user)
     links = list(
         Round.chapters.through.objects.filter(
             round__in=[r.pk for r in rounds], chapter__in=visible_chapters
@@ -448,7 +450,7 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
         .values_list("round", "chapter", "verdict")
     }
     open_threads = dict(
-        Thread.objects.visible_to(user)
+        policies.threads.visible_to(user)
         .open()
         .filter(chapter__in=chapter_ids, author_jurisdiction=user.jurisdiction_id)
         .values_list("chapter")
@@ -476,7 +478,7 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
         for r in rounds
     ]
 
-    mine = Thread.objects.visible_to(user).filter(author=user, chapter__handbook=book)
+    mine = policies.threads.visible_to(user).filter(author=user, chapter__handbook=book)
     suggestions = [
         MySuggestion(
             suggestion=s,
@@ -614,7 +616,7 @@ def site_url() -> str:
 
 def matrix_threads(book: Handbook, user: User, *, round_: Round | None) -> list[Thread]:
     """Every thread of the matrix, with what its row shows: three queries however many."""
-    threads = Thread.objects.visible_to(user).filter(chapter__handbook=book)
+    threads = policies.threads.visible_to(user).filter(chapter__handbook=book)
     if round_ is not None:
         threads = threads.filter(in_round(round_))
     return list(

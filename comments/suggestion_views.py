@@ -14,11 +14,10 @@ from django.views.decorators.http import require_POST
 from chapters.diffing import diff_html
 from chapters.models import Chapter
 from chapters.views import get_chapter
-from comments import anchoring, merging, sourcemap, tracked
+from comments import anchoring, merging, policies, sourcemap, tracked
 from comments.access import back_to_thread, participants
 from comments.actions import (
     accept,
-    commenting_allowed,
     decide_many,
     locate_point,
     locate_section,
@@ -36,7 +35,7 @@ from comments.forms import (
     RewriteForm,
     SuggestionForm,
 )
-from comments.models import Conflict, NotAllowed, Suggestion, SuggestionStatus, Thread, can_decide
+from comments.models import Conflict, NotAllowed, Suggestion, SuggestionStatus
 from comments.overlay import change_labels
 from handbook_review.http import AuthedRequest
 
@@ -47,21 +46,19 @@ def get_suggestion(request: AuthedRequest, pk: int) -> Suggestion:
     """A suggestion whose thread the user may see (404 otherwise)."""
     return get_object_or_404(
         Suggestion.objects.filter(
-            thread__in=Thread.objects.visible_to(request.user)
+            thread__in=policies.threads.visible_to(request.user)
         ).select_related("thread__chapter__handbook", "thread__author__jurisdiction"),
         pk=pk,
     )
 
 
 def require_decider(request: AuthedRequest) -> None:
-    if not can_decide(request.user):
+    if not policies.suggestions.can(request.user, "decide"):
         raise PermissionDenied
 
 
 def require_suggester(request: AuthedRequest, chap: Chapter) -> None:
-    if not commenting_allowed(chap, request.user) or not request.user.has_perm(
-        "comments.add_suggestion"
-    ):
+    if not policies.suggestions.may_suggest(request.user, chap):
         raise PermissionDenied
 
 
@@ -403,7 +400,7 @@ def bulk_decide(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(chap)
     data = form.cleaned_data
     chosen = Suggestion.objects.filter(
-        thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+        thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),
         status=SuggestionStatus.OPEN,
     ).select_related("thread__author__jurisdiction", "thread__chapter")
     if data["jurisdiction"]:

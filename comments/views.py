@@ -14,17 +14,19 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chapters.models import Chapter, rendered_html
+from chapters import policies as chapter_policies
+from chapters.models import rendered_html
 from chapters.views import get_chapter, get_handbook, get_version
-from comments import anchoring
+from comments import actions, anchoring, policies
 from comments.access import back_to_thread, get_comment, get_thread, participants
 from comments.actions import (
     add_comment,
-    commenting_allowed,
     locate_section,
     locate_selection,
     open_thread,
+    reattach_thread,
     reopen_thread,
+    resolve_thread,
 )
 from comments.cards import CARD_TEMPLATE, card_context, chapter_page, prepare, thread_context
 from comments.forms import (
@@ -36,8 +38,6 @@ from comments.forms import (
 from comments.models import (
     Anchor,
     NotAllowed,
-    Thread,
-    can_moderate,
 )
 from handbook_review.http import AuthedRequest
 
@@ -57,10 +57,10 @@ def handbook(request: AuthedRequest, slug: str) -> HttpResponse:
     """Table of contents: chapters with their status and open threads the user can see."""
     book = get_handbook(request, slug)
     chapters = list(
-        Chapter.objects.visible_to(request.user).filter(handbook=book).order_by("number")
+        chapter_policies.chapters.visible_to(request.user).filter(handbook=book).order_by("number")
     )
     open_counts = dict(
-        Thread.objects.visible_to(request.user)
+        policies.threads.visible_to(request.user)
         .open()
         .filter(chapter__handbook=book)
         .values_list("chapter")
@@ -75,8 +75,9 @@ def handbook(request: AuthedRequest, slug: str) -> HttpResponse:
         {
             "handbook": book,
             "chapters": chapters,
-            "can_add": request.user.has_perm("chapters.add_chapter"),
-            "can_reorder": request.user.has_perm("chapters.change_chapter"),
+            "can_add": chapter_policies.handbooks.can(request.user, "add_chapter"),
+            "can_reorder": chapter_policies.handbooks.can(request.user, "reorder"),
+            "can_see_dashboard": policies.threads.can(request.user, "view_all"),
         },
     )
 
@@ -95,7 +96,7 @@ def chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def new_thread(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     chap = get_chapter(request, slug, pk)
-    if not commenting_allowed(chap, request.user):
+    if not policies.threads.may_comment(request.user, chap):
         raise PermissionDenied
     form = ThreadForm(request.POST, chapter=chap, outline=chap.outline())
     if form.is_valid():
@@ -138,7 +139,7 @@ def version(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResp
     old = get_version(chap, number)
     anchors = (
         Anchor.objects.filter(
-            thread__in=Thread.objects.visible_to(request.user).filter(chapter=chap),
+            thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),
             version=old.version,
             start__isnull=False,
         )
@@ -157,7 +158,7 @@ def version(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResp
             "anchors_json": json.dumps(
                 [{"id": a.thread_id, "start": a.start, "end": a.end, "open": True} for a in anchors]
             ),
-            "can_restore": request.user.has_perm("chapters.change_chapter")
+            "can_restore": chapter_policies.chapters.can(request.user, "restore")
             and old.version != chap.version,
         },
     )
@@ -169,7 +170,7 @@ def version(request: AuthedRequest, slug: str, pk: int, number: int) -> HttpResp
 @require_POST
 def reply(request: AuthedRequest, pk: int) -> HttpResponse:
     thread = get_thread(request, pk)
-    if not commenting_allowed(thread.chapter, request.user):
+    if not policies.threads.may_comment(request.user, thread.chapter):
         raise PermissionDenied
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -195,9 +196,9 @@ def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
         if request.POST.get("action") == "reopen":
             reopen_thread(thread, by=request.user)
         else:
-            thread.resolve(by=request.user)
+            resolve_thread(thread, by=request.user)
     except NotAllowed as error:
-        if not thread.may_resolve(request.user):
+        if not policies.threads.may_manage(request.user, thread):
             raise PermissionDenied(str(error)) from error
         messages.info(request, str(error))
     return back_to_thread(thread)
@@ -211,7 +212,7 @@ def edit_comment(request: AuthedRequest, pk: int) -> HttpResponse:
     form = EditCommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
-            comment.edit(form.cleaned_data["body"], by=request.user)
+            actions.edit_comment(comment, form.cleaned_data["body"], by=request.user)
         except NotAllowed as error:
             form.add_error(None, str(error))
         else:
@@ -230,7 +231,7 @@ def delete_comment(request: AuthedRequest, pk: int) -> HttpResponse:
     if comment.author_id != request.user.pk:
         raise PermissionDenied
     try:
-        comment.delete_own(by=request.user)
+        actions.delete_comment(comment, by=request.user)
     except NotAllowed as error:
         messages.error(request, str(error))
     return back_to_thread(comment.thread)
@@ -238,11 +239,11 @@ def delete_comment(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def hide_comment(request: AuthedRequest, pk: int) -> HttpResponse:
     comment = get_comment(request, pk)
-    if not can_moderate(request.user):
+    if not policies.threads.can(request.user, "moderate"):
         raise PermissionDenied
     form = HideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        comment.hide(by=request.user, reason=form.cleaned_data["reason"])
+        actions.hide_comment(comment, by=request.user, reason=form.cleaned_data["reason"])
         return back_to_thread(comment.thread)
     return render(
         request,
@@ -260,7 +261,7 @@ def hide_comment(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def reattach(request: AuthedRequest, pk: int) -> HttpResponse:
     thread = get_thread(request, pk)
-    if not thread.may_resolve(request.user):
+    if not policies.threads.may_manage(request.user, thread):
         raise PermissionDenied
     chap = thread.chapter
     try:
@@ -274,6 +275,6 @@ def reattach(request: AuthedRequest, pk: int) -> HttpResponse:
     except (anchoring.AnchorError, ValueError) as error:
         messages.error(request, _("Could not re-attach: %(error)s") % {"error": error})
         return back_to_thread(thread)
-    thread.reattach(anchor, by=request.user)
+    reattach_thread(thread, anchor, by=request.user)
     messages.success(request, _("Thread re-attached."))
     return back_to_thread(thread)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from chapters.models import Chapter, Handbook, Round, Status, StoredImage
 from handbook_review import clock
+from handbook_review.people import accounts
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 _serial = count(1)
@@ -41,7 +42,7 @@ def user(
         **fields,
     )
     if role is not None:
-        person.set_role(role)
+        accounts.set_role(person, role)
     return person
 
 

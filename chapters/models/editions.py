@@ -14,7 +14,7 @@ from chapters.models.handbooks import Chapter, Handbook, Language, rendered_html
 from handbook_review import clock
 
 if TYPE_CHECKING:
-    from handbook_review.people.models import User
+    pass
 
 
 class EditionImmutable(Exception):
@@ -45,8 +45,7 @@ class Immutable(models.Model):
 
 
 class EditionQuerySet(ImmutableQuerySet):
-    def visible_to(self, user: User) -> EditionQuerySet:
-        return self.filter(handbook__in=Handbook.objects.visible_to(user))
+    """Who may see which edition is chapters/policies.py's to say."""
 
 
 class Edition(Immutable):

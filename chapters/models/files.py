@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from chapters.models.editions import Edition, EditionChapter
-from chapters.models.handbooks import Chapter, Handbook, can_see_drafts
+from chapters.models.editions import Edition
+from chapters.models.handbooks import Chapter, Handbook
 from handbook_review import clock
 
 if TYPE_CHECKING:
-    from handbook_review.people.models import User
+    pass
 
 
 class ExportFormat(models.TextChoices):
@@ -175,27 +175,6 @@ class StoredImage(models.Model):
     @property
     def url(self) -> str:
         return settings.MEDIA_URL + self.name
-
-    def readable_by(self, user: User) -> bool:
-        """Whether the user may see this image: whoever may read what it belongs to.
-
-        Editors see every image of a handbook they see. Counterparts see an image when the
-        chapter it was uploaded for, or a chapter or published edition that shows it, is one
-        they may read; an image uploaded for a draft stays hidden until the draft is in review.
-        """
-        if not Handbook.objects.visible_to(user).filter(pk=self.handbook_id).exists():
-            return False
-        if can_see_drafts(user):
-            return True
-        chapters = Chapter.objects.visible_to(user).filter(handbook=self.handbook_id)
-        if self.chapter_id is not None and chapters.filter(pk=self.chapter_id).exists():
-            return True
-        if chapters.filter(body__contains=self.url).exists():
-            return True
-        return EditionChapter.objects.filter(
-            edition__in=Edition.objects.visible_to(user).filter(handbook=self.handbook_id),
-            body__contains=self.url,
-        ).exists()
 
 
 class ImportJob(models.Model):

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from chapters import rendering
 from chapters.signals import chapter_revised
+from handbook_review import caching, clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User
@@ -44,18 +45,8 @@ class Language(models.TextChoices):
     SERBIAN = "sr", _("Serbian")
 
 
-def can_see_drafts(user: User) -> bool:
-    return user.has_perm("chapters.view_draft_chapter")
-
-
 class HandbookQuerySet(models.QuerySet["Handbook"]):
-    def visible_to(self, user: User) -> HandbookQuerySet:
-        """Editors see every handbook; counterparts those their jurisdiction takes part in."""
-        if not user.is_authenticated or not user.has_perm("chapters.view_handbook"):
-            return self.none()
-        if can_see_drafts(user):
-            return self
-        return self.filter(jurisdictions=user.jurisdiction_id)
+    """Who may see which handbook is chapters/policies.py's to say."""
 
 
 class Handbook(models.Model):
@@ -84,7 +75,7 @@ class Handbook(models.Model):
         related_name="handbooks",
         blank=True,
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = clock.Stamp(_("created"), auto_now_add=True)
 
     objects = HandbookQuerySet.as_manager()
 
@@ -123,7 +114,9 @@ class Handbook(models.Model):
     @transaction.atomic
     def move_chapter(self, chapter: Chapter, *, offset: int) -> None:
         """Swap a chapter with its neighbour (offset -1: earlier, +1: later); no-op at the ends."""
-        siblings = list(self.chapters.select_for_update().order_by("number"))
+        # Locked in primary-key order, as everywhere, so that concurrent moves cannot deadlock.
+        locked = list(self.chapters.select_for_update().order_by("pk"))
+        siblings = sorted(locked, key=lambda c: c.number)
         index = next(i for i, c in enumerate(siblings) if c.pk == chapter.pk)
         other_index = index + offset
         if not 0 <= other_index < len(siblings):
@@ -145,12 +138,7 @@ class Status(models.TextChoices):
 
 
 class ChapterQuerySet(models.QuerySet["Chapter"]):
-    def visible_to(self, user: User) -> ChapterQuerySet:
-        """Editors see every chapter; counterparts the chapters that are not drafts."""
-        visible = self.filter(handbook__in=Handbook.objects.visible_to(user))
-        if can_see_drafts(user):
-            return visible
-        return visible.exclude(status=Status.DRAFT)
+    """Who may see which chapter is chapters/policies.py's to say."""
 
 
 def normalise_newlines(text: str) -> str:
@@ -177,8 +165,8 @@ class Chapter(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = clock.Stamp(_("created"), auto_now_add=True)
+    updated_at = clock.Stamp(_("updated"), auto_now=True)
 
     # Only the text is versioned; numbering and workflow status have their own records.
     history = HistoricalRecords(
@@ -279,11 +267,7 @@ class Chapter(models.Model):
     def outline(self) -> list[rendering.Heading]:
         """The sections of the current version (cached with it: parsing 200 KB is not free)."""
         key = f"chapter-outline:{self.pk}:{self.version}:{self.number}:{rendering.RENDERER_VERSION}"
-        headings = cache.get(key)
-        if headings is None:
-            headings = rendering.outline(self.rendered())
-            cache.set(key, headings, timeout=60 * 60 * 24 * 30)
-        return headings
+        return caching.versioned(key, lambda: rendering.outline(self.rendered()))
 
     def plain_text(self) -> str:
         return plain_text(self.pk, self.version, self.number, self.body)
@@ -296,17 +280,18 @@ def rendered_html(chapter_id: int, version: int, number: int, body: str) -> str:
     worker), so that rendering a revision parses only the blocks it changed.
     """
     key = f"chapter-html:{chapter_id}:{version}:{number}:{rendering.RENDERER_VERSION}"
-    html = cache.get(key)
-    if html is None:
+
+    def render() -> str:
         blocks_key = f"chapter-blocks:{chapter_id}:{rendering.RENDERER_VERSION}"
         previous = cache.get(blocks_key)
         html, blocks = rendering.render_reusing(
             body, number=number, blocks=previous if isinstance(previous, dict) else {}
         )
-        cache.set(key, html, timeout=60 * 60 * 24 * 30)
         if blocks is not None:
-            cache.set(blocks_key, blocks, timeout=60 * 60 * 24 * 30)
-    return html
+            cache.set(blocks_key, blocks, timeout=caching.VERSIONED_TIMEOUT)
+        return html
+
+    return caching.versioned(key, render)
 
 
 def plain_text(chapter_id: int, version: int, number: int, body: str) -> str:
@@ -316,8 +301,6 @@ def plain_text(chapter_id: int, version: int, number: int, body: str) -> str:
     numbers live in attributes, so the text (and its cache key) does not depend on them.
     """
     key = f"chapter-text:{chapter_id}:{version}:{rendering.RENDERER_VERSION}"
-    text = cache.get(key)
-    if text is None:
-        text = rendering.plain_text(rendered_html(chapter_id, version, number, body))
-        cache.set(key, text, timeout=60 * 60 * 24 * 30)
-    return text
+    return caching.versioned(
+        key, lambda: rendering.plain_text(rendered_html(chapter_id, version, number, body))
+    )

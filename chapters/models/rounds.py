@@ -10,11 +10,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from chapters.models.handbooks import Chapter, Handbook, Status, can_see_drafts
+from chapters.models.handbooks import Chapter, Handbook, Status
 from handbook_review import clock
 
 if TYPE_CHECKING:
-    from handbook_review.people.models import User
+    pass
 
 
 class RoundState(models.TextChoices):
@@ -24,13 +24,6 @@ class RoundState(models.TextChoices):
 
 
 class RoundQuerySet(models.QuerySet["Round"]):
-    def visible_to(self, user: User) -> RoundQuerySet:
-        """Editors see every round; counterparts the rounds their jurisdiction is invited to."""
-        rounds = self.filter(handbook__in=Handbook.objects.visible_to(user))
-        if can_see_drafts(user):
-            return rounds
-        return rounds.filter(jurisdictions=user.jurisdiction_id)
-
     def open_at(self, when: datetime) -> RoundQuerySet:
         return self.filter(opens_at__lte=when, closes_at__gt=when)
 

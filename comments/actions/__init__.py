@@ -1,5 +1,6 @@
 """Every state change of the comments floor with consequences, one function each: threads.py
-(open a thread, reply, locate a selection), suggestions.py (propose, accept, modify-accept,
+(open a thread, reply, resolve, reopen, re-attach; edit, delete, hide a comment; locate a
+selection), suggestions.py (propose, accept, modify-accept,
 reject, withdraw, resolve a conflict, bulk decide), reanchoring.py (the step of revising that
 moves the threads).
 """
@@ -26,13 +27,17 @@ from comments.actions.suggestions import (
 from comments.actions.threads import (
     MENTION,
     add_comment,
-    commenting_allowed,
+    delete_comment,
+    edit_comment,
     find_mentions,
+    hide_comment,
     locate_point,
     locate_section,
     locate_selection,
     open_thread,
+    reattach_thread,
     reopen_thread,
+    resolve_thread,
 )
 
 __all__ = [
@@ -41,9 +46,11 @@ __all__ = [
     "accept",
     "add_comment",
     "close_thread",
-    "commenting_allowed",
     "decide_many",
+    "delete_comment",
+    "edit_comment",
     "find_mentions",
+    "hide_comment",
     "locate_point",
     "locate_section",
     "locate_selection",
@@ -53,11 +60,13 @@ __all__ = [
     "open_thread",
     "propose",
     "reanchor_threads",
+    "reattach_thread",
     "recheck_open_suggestions",
     "record_acceptance",
     "reject",
     "reopen_thread",
     "resolve_conflict",
+    "resolve_thread",
     "store_positions",
     "withdraw",
 ]

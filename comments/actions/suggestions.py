@@ -10,11 +10,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Chapter
-from comments import anchoring, merging, notices
+from comments import anchoring, merging, notices, policies
 from comments.actions.threads import (
     open_thread,
 )
@@ -29,8 +28,8 @@ from comments.models import (
     Thread,
     ThreadStatus,
     Visibility,
-    can_decide,
 )
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User
@@ -103,7 +102,7 @@ def accept(
     version changed become conflicted. A conflict changes no text: the suggestion is marked
     conflicted (that is kept) and Conflict is raised after the transaction.
     """
-    if not can_decide(by):
+    if not policies.suggestions.can(by, "decide"):
         raise NotAllowed(_("Only editors decide on suggestions."))
     with transaction.atomic():
         chapter, fresh = locked(suggestion)
@@ -172,12 +171,21 @@ def record_acceptance(
 
 def recheck_open_suggestions(chapter: Chapter, *, exclude: int) -> None:
     """After the text changed, mark conflicted every open suggestion that no longer applies."""
-    for other in (
+    others = list(
         Suggestion.objects.select_for_update(of=("self",))
         .filter(thread__chapter=chapter, status=SuggestionStatus.OPEN)
         .exclude(pk=exclude)
-    ):
-        if other.merge(chapter).outcome == merging.Outcome.CONFLICT:
+        .order_by("pk")
+    )
+    # Each base version's text once, in one query, however many suggestions share it.
+    older = {other.base_version for other in others} - {chapter.version}
+    bases = dict(chapter.history.filter(version__in=older).values_list("version", "body"))
+    bases[chapter.version] = chapter.body
+    for other in others:
+        if (
+            other.merge(chapter, base=bases.get(other.base_version)).outcome
+            == merging.Outcome.CONFLICT
+        ):
             mark_conflicted(other)
 
 
@@ -195,14 +203,14 @@ def close_thread(thread: Thread, *, by: User) -> None:
     if thread.status == ThreadStatus.OPEN:
         thread.status = ThreadStatus.RESOLVED
         thread.resolved_by = by
-        thread.resolved_at = timezone.now()
+        thread.resolved_at = clock.now()
         thread.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
 
 
 @transaction.atomic
 def reject(suggestion: Suggestion, *, by: User, reason: str) -> Decision:
     """Reject with a reason, which the proposer will read."""
-    if not can_decide(by):
+    if not policies.suggestions.can(by, "decide"):
         raise NotAllowed(_("Only editors decide on suggestions."))
     if not reason.strip():
         raise NotAllowed(_("Say why the suggestion is rejected."))
@@ -243,7 +251,7 @@ def resolve_conflict(
     The conflict view shows base, proposed and current text; the editor's replacement takes the
     place of the current text where the suggestion's words were.
     """
-    if not can_decide(by):
+    if not policies.suggestions.can(by, "decide"):
         raise NotAllowed(_("Only editors decide on suggestions."))
     chapter, fresh = locked(suggestion)
     if fresh.status != SuggestionStatus.CONFLICTED:

@@ -1,7 +1,8 @@
-"""Opening a thread and replying in it, and turning a reader's selection into an anchor.
+"""Opening a thread, replying in it, resolving, reopening and re-attaching it; editing,
+deleting and hiding a comment; and turning a reader's selection into an anchor.
 
-Each state change is one function that owns its transaction and tells the people concerned
-after the commit (comments/notices.py).
+Each state change is one function that asks comments/policies.py, owns its transaction and
+tells the people concerned after the commit (comments/notices.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chapters import rendering
 from chapters.models import Chapter, normalise_newlines
-from chapters.review import can_review
-from comments import anchoring, notices
+from comments import anchoring, notices, policies
 from comments.actions.reanchoring import reanchor_threads
 from comments.models import (
     Anchor,
@@ -26,6 +26,7 @@ from comments.models import (
     ThreadStatus,
     Visibility,
 )
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User
@@ -53,7 +54,7 @@ def open_thread(
     mention_candidates: list[User] | None = None,
 ) -> Thread:
     """Start a thread on `anchor` (offsets in the current version's text) with its first comment."""
-    if not commenting_allowed(chapter, by):
+    if not policies.threads.may_comment(by, chapter):
         raise NotAllowed(_("You cannot comment on this chapter now."))
     thread = Thread(
         chapter=chapter,
@@ -81,6 +82,7 @@ def open_thread(
     return thread
 
 
+@transaction.atomic
 def add_comment(
     thread: Thread, *, by: User, body: str, mention_candidates: list[User] | None = None
 ) -> Comment:
@@ -101,13 +103,6 @@ def add_comment(
     # On commit, mentions stored: notifications go out only for comments that were kept.
     transaction.on_commit(partial(notices.notify_comment, comment), robust=True)
     return comment
-
-
-def commenting_allowed(chapter: Chapter, user: User) -> bool:
-    """Editors comment on any chapter they can read; counterparts while a round invites them."""
-    if not user.has_perm("comments.add_thread"):
-        return False
-    return can_review(chapter, user)
 
 
 def locate_selection(
@@ -201,7 +196,7 @@ def locate_section(chapter: Chapter, heading_id: str) -> anchoring.Anchor:
 @transaction.atomic
 def reopen_thread(thread: Thread, *, by: User) -> None:
     """Reopen, and bring the anchor up to the chapter's current version if it fell behind."""
-    if not thread.may_resolve(by):
+    if not policies.threads.may_manage(by, thread):
         raise NotAllowed(_("Only editors and the thread's author may reopen it."))
     if thread.status == ThreadStatus.OPEN:
         raise NotAllowed(_("This thread is already open."))
@@ -218,3 +213,79 @@ def reopen_thread(thread: Thread, *, by: User) -> None:
             previous_body=old.body,
             threads=[thread],
         )
+
+
+@transaction.atomic
+def resolve_thread(thread: Thread, *, by: User) -> None:
+    if not policies.threads.may_manage(by, thread):
+        raise NotAllowed(_("Only editors and the thread's author may resolve it."))
+    if thread.status == ThreadStatus.RESOLVED:
+        raise NotAllowed(_("This thread is already resolved."))
+    thread.status = ThreadStatus.RESOLVED
+    thread.resolved_by = by
+    thread.resolved_at = clock.now()
+    thread.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+
+
+@transaction.atomic
+def reattach_thread(thread: Thread, anchor: anchoring.Anchor, *, by: User) -> None:
+    """Attach an orphaned (or misplaced) thread to a new selection in the current version."""
+    if not policies.threads.may_manage(by, thread):
+        raise NotAllowed(_("Only editors and the thread's author may re-attach it."))
+    chapter = Chapter.objects.get(pk=thread.chapter_id)
+    thread.place(anchor, version=chapter.version)
+    thread.save()
+    Anchor.objects.update_or_create(
+        thread=thread,
+        version=chapter.version,
+        defaults={
+            "start": anchor.start,
+            "end": anchor.end,
+            "exact": anchor.quote.exact,
+            "outcome": "reattached",
+        },
+    )
+
+
+@transaction.atomic
+def edit_comment(comment: Comment, body: str, *, by: User) -> None:
+    """Change one's own comment; the earlier text stays in its history."""
+    if by.pk != comment.author_id:
+        raise NotAllowed(_("Only its author may edit a comment."))
+    if comment.deleted_at is not None or comment.is_hidden:
+        raise NotAllowed(_("This comment can no longer be edited."))
+    comment.set_body(body)
+    comment.edited_at = clock.now()
+    comment._history_user = by  # type: ignore[attr-defined]
+    comment._change_reason = "Edited"  # type: ignore[attr-defined]
+    comment.save()
+    comment.thread.touch()
+
+
+@transaction.atomic
+def delete_comment(comment: Comment, *, by: User) -> None:
+    """Soft-delete one's own comment, if no one has replied after it."""
+    if by.pk != comment.author_id:
+        raise NotAllowed(_("Only its author may delete a comment."))
+    if comment.thread.comments.shown().filter(pk__gt=comment.pk).exists():
+        raise NotAllowed(_("A comment with replies cannot be deleted."))
+    comment.deleted_at = clock.now()
+    comment._history_user = by  # type: ignore[attr-defined]
+    comment._change_reason = "Deleted"  # type: ignore[attr-defined]
+    comment.save()
+    comment.thread.touch()
+
+
+@transaction.atomic
+def hide_comment(comment: Comment, *, by: User, reason: str) -> None:
+    """An editor hides a comment (kept for the record) and says why."""
+    if not policies.threads.can(by, "moderate"):
+        raise NotAllowed(_("Only editors may hide comments."))
+    if not reason.strip():
+        raise NotAllowed(_("Say why the comment is hidden."))
+    comment.hidden_by = by
+    comment.hidden_reason = reason.strip()
+    comment._history_user = by  # type: ignore[attr-defined]
+    comment._change_reason = "Hidden"  # type: ignore[attr-defined]
+    comment.save()
+    comment.thread.touch()

@@ -8,7 +8,6 @@ from comments.models.suggestions import (
     Decision,
     Suggestion,
     SuggestionStatus,
-    can_decide,
 )
 from comments.models.threads import (
     COMMENT_MAX_CHARS,
@@ -21,8 +20,6 @@ from comments.models.threads import (
     ThreadQuerySet,
     ThreadStatus,
     Visibility,
-    can_moderate,
-    can_see_all_threads,
 )
 
 __all__ = [
@@ -41,7 +38,4 @@ __all__ = [
     "ThreadQuerySet",
     "ThreadStatus",
     "Visibility",
-    "can_decide",
-    "can_moderate",
-    "can_see_all_threads",
 ]

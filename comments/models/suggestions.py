@@ -18,6 +18,7 @@ from comments.models.threads import (
     NotAllowed,
     Thread,
 )
+from handbook_review import clock
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User
@@ -43,10 +44,6 @@ class Conflict(Exception):
         self.result = result
 
 
-def can_decide(user: User) -> bool:
-    return user.has_perm("comments.decide_suggestion")
-
-
 class Suggestion(models.Model):
     """A proposed replacement of a range of the chapter's Markdown, discussed in its thread.
 
@@ -65,7 +62,7 @@ class Suggestion(models.Model):
         max_length=12, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )
     applied_version = models.PositiveIntegerField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = clock.Stamp(auto_now_add=True)
 
     class Meta:
         ordering: ClassVar = ["thread__chapter", "source_start", "pk"]
@@ -90,9 +87,14 @@ class Suggestion(models.Model):
             return chapter.body
         return str(chapter.history.get(version=self.base_version).body)
 
-    def merge(self, chapter: Chapter, replacement: str | None = None) -> merging.MergeResult:
-        """This suggestion merged into the chapter's current text (nothing is written)."""
-        return merging.apply_edit(self.base_body(chapter), chapter.body, self.edit(replacement))
+    def merge(
+        self, chapter: Chapter, replacement: str | None = None, *, base: str | None = None
+    ) -> merging.MergeResult:
+        """This suggestion merged into the chapter's current text (nothing is written).
+        `base` is the text of its base version, when the caller has fetched it already."""
+        if base is None:
+            base = self.base_body(chapter)
+        return merging.apply_edit(base, chapter.body, self.edit(replacement))
 
 
 class Decision(models.Model):
@@ -110,7 +112,7 @@ class Decision(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    at = models.DateTimeField(auto_now_add=True)
+    at = clock.Stamp(auto_now_add=True)
     reason = models.TextField(blank=True)
     applied_text = models.TextField(blank=True)
     version = models.PositiveIntegerField(null=True)

@@ -11,19 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from chapters import rendering
 from chapters.models import Chapter
 from comments import anchoring
+from handbook_review import clock
 from handbook_review.people.models import Agency
 
 if TYPE_CHECKING:
-    from handbook_review.people.models import User
+    pass
 
 COMMENT_MAX_CHARS = 20_000
 
@@ -47,21 +46,8 @@ class Kind(models.TextChoices):
     SUGGESTION = "suggestion", _("Suggestion")
 
 
-def can_see_all_threads(user: User) -> bool:
-    return user.has_perm("comments.view_all_threads")
-
-
-def can_moderate(user: User) -> bool:
-    return user.has_perm("comments.moderate_thread")
-
-
 class ThreadQuerySet(models.QuerySet["Thread"]):
-    def visible_to(self, user: User) -> ThreadQuerySet:
-        """Threads of chapters the user can read; editors-only ones for editors and the author."""
-        visible = self.filter(chapter__in=Chapter.objects.visible_to(user))
-        if can_see_all_threads(user):
-            return visible
-        return visible.filter(Q(visibility=Visibility.EVERYONE) | Q(author=user))
+    """Who may see which thread is comments/policies.py's to say."""
 
     def open(self) -> ThreadQuerySet:
         return self.filter(status=ThreadStatus.OPEN)
@@ -107,8 +93,8 @@ class Thread(models.Model):
     start = models.PositiveIntegerField(null=True)
     end = models.PositiveIntegerField(null=True)
     current_exact = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = clock.Stamp(auto_now_add=True)
+    updated_at = clock.Stamp(auto_now=True)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -133,7 +119,7 @@ class Thread(models.Model):
 
     def touch(self) -> None:
         """Mark the thread changed (a comment in it was added, edited, hidden or deleted)."""
-        self.updated_at = timezone.now()
+        self.updated_at = clock.now()
         Thread.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
 
     def quote(self) -> anchoring.Quote:
@@ -146,38 +132,6 @@ class Thread(models.Model):
             start=self.start,
             end=self.end,
             quote=anchoring.Quote(exact=self.current_exact, prefix="", suffix=""),
-        )
-
-    def may_resolve(self, user: User) -> bool:
-        return user.pk == self.author_id or can_moderate(user)
-
-    def resolve(self, *, by: User) -> None:
-        if not self.may_resolve(by):
-            raise NotAllowed(_("Only editors and the thread's author may resolve it."))
-        if self.status == ThreadStatus.RESOLVED:
-            raise NotAllowed(_("This thread is already resolved."))
-        self.status = ThreadStatus.RESOLVED
-        self.resolved_by = by
-        self.resolved_at = timezone.now()
-        self.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
-
-    @transaction.atomic
-    def reattach(self, anchor: anchoring.Anchor, *, by: User) -> None:
-        """Attach an orphaned (or misplaced) thread to a new selection in the current version."""
-        if not self.may_resolve(by):
-            raise NotAllowed(_("Only editors and the thread's author may re-attach it."))
-        chapter = Chapter.objects.get(pk=self.chapter_id)
-        self.place(anchor, version=chapter.version)
-        self.save()
-        Anchor.objects.update_or_create(
-            thread=self,
-            version=chapter.version,
-            defaults={
-                "start": anchor.start,
-                "end": anchor.end,
-                "exact": anchor.quote.exact,
-                "outcome": "reattached",
-            },
         )
 
     def place(self, anchor: anchoring.Anchor | None, *, version: int) -> None:
@@ -228,7 +182,7 @@ class Comment(models.Model):
     mentions = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = clock.Stamp(auto_now_add=True)
     edited_at = models.DateTimeField(null=True)
     deleted_at = models.DateTimeField(null=True)
     hidden_by = models.ForeignKey(
@@ -252,41 +206,3 @@ class Comment(models.Model):
     def set_body(self, body: str) -> None:
         self.body = body
         self.body_html = rendering.markdownify(body)
-
-    def edit(self, body: str, *, by: User) -> None:
-        """Change one's own comment; the earlier text stays in its history."""
-        if by.pk != self.author_id:
-            raise NotAllowed(_("Only its author may edit a comment."))
-        if self.deleted_at is not None or self.is_hidden:
-            raise NotAllowed(_("This comment can no longer be edited."))
-        self.set_body(body)
-        self.edited_at = timezone.now()
-        self._history_user = by  # type: ignore[attr-defined]
-        self._change_reason = "Edited"  # type: ignore[attr-defined]
-        self.save()
-        self.thread.touch()
-
-    def delete_own(self, *, by: User) -> None:
-        """Soft-delete one's own comment, if no one has replied after it."""
-        if by.pk != self.author_id:
-            raise NotAllowed(_("Only its author may delete a comment."))
-        if self.thread.comments.shown().filter(pk__gt=self.pk).exists():
-            raise NotAllowed(_("A comment with replies cannot be deleted."))
-        self.deleted_at = timezone.now()
-        self._history_user = by  # type: ignore[attr-defined]
-        self._change_reason = "Deleted"  # type: ignore[attr-defined]
-        self.save()
-        self.thread.touch()
-
-    def hide(self, *, by: User, reason: str) -> None:
-        """An editor hides a comment (kept for the record) and says why."""
-        if not can_moderate(by):
-            raise NotAllowed(_("Only editors may hide comments."))
-        if not reason.strip():
-            raise NotAllowed(_("Say why the comment is hidden."))
-        self.hidden_by = by
-        self.hidden_reason = reason.strip()
-        self._history_user = by  # type: ignore[attr-defined]
-        self._change_reason = "Hidden"  # type: ignore[attr-defined]
-        self.save()
-        self.thread.touch()

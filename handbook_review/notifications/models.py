@@ -111,7 +111,7 @@ class Preference(models.Model):
         default=EmailMode.IMMEDIATE,
     )
     last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = clock.Stamp(auto_now=True)
 
     class Meta:
         verbose_name = gettext_lazy("notification preference")

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
 
-from handbook_review.people import audit
+from handbook_review.people import accounts, audit
 from handbook_review.people.models import AuditEvent, Jurisdiction, Role, User
 from handbook_review.spreadsheets import neutralise
 
@@ -158,7 +158,7 @@ class UserAdmin(BaseUserAdmin):
                 obj.save(update_fields=list(UserChangeForm.Meta.fields))
             else:
                 obj.save()
-            obj.set_role(form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
+            accounts.set_role(obj, form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
             if not change and form.cleaned_data.get("send_invitation"):
                 self._invite(request, obj)
                 self.message_user(request, _("Invitation sent to %s.") % obj.email)

@@ -2,11 +2,12 @@
 
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
-from django.db import models, transaction
-from django.utils import timezone
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from handbook_review import clock
 
 
 class Role(models.TextChoices):
@@ -124,50 +125,12 @@ class User(AbstractUser):
             algorithm="sha256",
         ).hexdigest()
 
-    def end_sessions(self) -> None:
-        """End every session of this user, on every device: each is checked against the session
-        hash on its next request and finds it changed. Recorded in the audit log."""
-        from handbook_review.people import audit
-
-        with transaction.atomic():
-            User.objects.filter(pk=self.pk).update(session_epoch=models.F("session_epoch") + 1)
-            self.refresh_from_db(fields=["session_epoch"])
-            audit.record(
-                AuditEvent.Action.SESSIONS_ENDED,
-                target=self,
-                changes={"session_epoch": [self.session_epoch - 1, self.session_epoch]},
-            )
-
     @property
     def affiliation(self) -> str:
         """ "Serbia, Border police": how a comment or a version credits its author."""
         if self.jurisdiction_id is None:
             return self.get_agency_display()
         return f"{self.jurisdiction}, {self.get_agency_display()}"
-
-    def set_role(self, role: Role, *, by: "User | None" = None, source: str | None = None) -> None:
-        """Make `role` the user's only role (an administrator is also staff, for the admin).
-
-        A change is recorded in the audit log with the old and the new role, in the same
-        transaction; `source` defaults to where the call comes from (web request or command).
-        """
-        from handbook_review.people import audit
-
-        with transaction.atomic():
-            # Read from the database, not from a prefetched (possibly stale) cache.
-            old = role_of(set(self.groups.values_list("name", flat=True)))
-            if old != role:
-                self.groups.set([Group.objects.get(name=role.value)])
-                audit.record(
-                    AuditEvent.Action.ROLE_CHANGED,
-                    target=self,
-                    changes={"role": [old.value if old else None, role.value]},
-                    by=by,
-                    source=source,
-                )
-            if self.is_staff != (role == Role.ADMINISTRATOR):
-                self.is_staff = role == Role.ADMINISTRATOR
-                self.save(update_fields=["is_staff"])
 
     @property
     def role(self) -> Role | None:
@@ -234,7 +197,7 @@ class AuditEvent(models.Model):
         COMMAND = "command", _("command")
         WEB = "web", _("web")
 
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=clock.now, db_index=True)
     actor = models.ForeignKey(
         User,
         verbose_name=_("actor"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from handbook_review.people import twofactor
+from handbook_review.people import accounts, twofactor
 from handbook_review.people.forms import CodeForm
 from handbook_review.people.models import User
 
@@ -190,7 +190,7 @@ def disable(request: HttpRequest) -> HttpResponse:
 def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     """End every other session of this user; this one stays (it is where they asked)."""
     user = _user(request)
-    user.end_sessions()
+    accounts.end_sessions(user)
     update_session_auth_hash(request, user)
     messages.success(request, _("You have been logged out on every other device."))
     return redirect("twofactor_security")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from comments.actions import locate_selection, open_thread
+from comments.actions import locate_selection, open_thread, resolve_thread
 from comments.models import Thread
 
 # live_server answers from another thread, so tests commit for real; the serialized rollback
@@ -234,7 +234,7 @@ def test_filtering_threads_redraws_the_highlights(page, log_in, live_server, cha
     open_thread(chapter, by=counterpart, anchor=anchor_on(chapter, WORDS), body="Open one.")
     serial = anchor_on(chapter, "serial number")
     done = open_thread(chapter, by=counterpart, anchor=serial, body="Resolved one.")
-    done.resolve(by=counterpart)
+    resolve_thread(done, by=counterpart)
     log_in(counterpart)
     page.goto(chapter_url(live_server, chapter))
     assert marked_text(page) == WORDS + "serial number"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from chapters import review
 from chapters.models import Chapter, Status, Transition
 from comments import anchoring
-from comments.actions import open_thread
+from comments.actions import open_thread, resolve_thread
 from tests import factories
 from tests.comments.test_suggestions import suggest
 from tests.conftest import ROLES, client_for
@@ -134,7 +134,7 @@ def test_approval_override_needs_a_reason(consolidating, editor):
 
 def test_resolved_threads_do_not_block_approval(consolidating, editor):
     thread = comment_on(consolidating, editor)
-    thread.resolve(by=editor)
+    resolve_thread(thread, by=editor)
     assert review.approval_blockers(consolidating) == []
     assert review.transition(consolidating, to=Status.APPROVED, by=editor).override is False
 

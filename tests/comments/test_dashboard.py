@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from chapters.models import Round, Status, Verdict
-from comments.actions import accept, reject
+from comments.actions import accept, reject, resolve_thread
 from tests import factories
 from tests.conftest import client_for
 
@@ -35,7 +35,9 @@ def scene(handbook, chapter, second, approved, editor, counterpart, bosnian):
     clear_rounds(handbook)
     round_ = factories.review_round_at(handbook, [chapter, second, approved], by=editor)
     factories.comment_thread(chapter, by=counterpart, words="serial number")
-    factories.comment_thread(chapter, by=counterpart, words="calibre").resolve(by=counterpart)
+    resolve_thread(
+        factories.comment_thread(chapter, by=counterpart, words="calibre"), by=counterpart
+    )
     taken = factories.suggestion(
         chapter, by=counterpart, words="Officers record", replacement="Officers write down"
     )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from chapters.models import Round, Verdict
-from comments.actions import accept, reject
+from comments.actions import accept, reject, resolve_thread
 from tests import factories
 from tests.conftest import client_for
 
@@ -68,7 +68,7 @@ def scene(handbook, chapter, second, draft, editor, counterpart, colleague):
     }
     reject(mine["rejected"], by=editor, reason="The Protocol does oblige.")
     accept(mine["accepted"], by=editor)
-    mine["resolved"].resolve(by=editor)
+    resolve_thread(mine["resolved"], by=editor)
     others = {
         "private": factories.comment_thread(
             chapter, by=colleague, words="Firearms Protocol", visibility="editors"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from comments import anchoring
-from comments.actions import open_thread
+from comments.actions import open_thread, resolve_thread
 from comments.models import Comment, Thread, ThreadStatus, Visibility
 from tests import factories
 from tests.conftest import cast, client_for
@@ -265,7 +265,7 @@ def test_filters_by_status_jurisdiction_and_author(chapter, thread, author, coun
     mine = open_thread(
         chapter, by=counterpart, anchor=anchoring.describe(text, start, start + 8), body="Mine"
     )
-    mine.resolve(by=counterpart)
+    resolve_thread(mine, by=counterpart)
     client = client_for(editor)
     url = chapter.get_absolute_url()
 

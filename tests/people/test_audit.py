@@ -18,7 +18,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from handbook_review.people import audit
+from handbook_review.people import accounts, audit
 from handbook_review.people.models import Agency, AuditEvent, AuditLogImmutable, Role, User
 from tests import factories
 from tests.conftest import client_for
@@ -156,7 +156,7 @@ def test_bulk_activation_is_an_action_and_recorded(administrator):
 
 
 def test_set_role_from_code_records_old_and_new_role_and_who(administrator, counterpart):
-    counterpart.set_role(Role.ADMINISTRATOR, by=administrator)
+    accounts.set_role(counterpart, Role.ADMINISTRATOR, by=administrator)
     [event] = events(Action.ROLE_CHANGED, counterpart)[-1:]
     assert event.changes == {"role": ["Counterpart", "Administrator"]}
     assert event.actor == administrator
@@ -168,7 +168,7 @@ def test_set_role_from_code_records_old_and_new_role_and_who(administrator, coun
 
 def test_set_role_to_the_same_role_records_nothing(counterpart):
     before = len(events(Action.ROLE_CHANGED, counterpart))
-    counterpart.set_role(Role.COUNTERPART)
+    accounts.set_role(counterpart, Role.COUNTERPART)
     assert len(events(Action.ROLE_CHANGED, counterpart)) == before
 
 
@@ -178,7 +178,7 @@ def test_role_change_and_its_record_are_one_transaction(counterpart, monkeypatch
 
     monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
-        counterpart.set_role(Role.EDITOR)
+        accounts.set_role(counterpart, Role.EDITOR)
     counterpart = User.objects.get(pk=counterpart.pk)
     assert counterpart.role == Role.COUNTERPART
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from chapters import review
 from chapters.models import Chapter, Handbook, Status
 from handbook_review import clock
+from handbook_review.people import accounts
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(email, password, name=name, **fields)
-        user.set_role(role)
+        accounts.set_role(user, role)
         return email, name, str(role.label), user.affiliation
 
     def load_people(self, password: str) -> list[tuple[str, str, str, str]]:
