@@ -22,6 +22,7 @@ from chapters import rendering
 from chapters.models import Chapter, Handbook, Round, rendered_html
 from comments.models import Anchor, Comment, Decision, Kind, Thread
 from comments.reports.common import in_round, latest, thread_url
+from handbook_review.spreadsheets import neutralise
 
 if TYPE_CHECKING:
     from handbook_review.people.models import User
@@ -98,17 +99,8 @@ COLUMNS = [
     Column("link", "Link", 30),
 ]
 
-# OWASP's list: a spreadsheet reads a cell starting with these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel's limit on the characters in one cell.
 CELL_MAX = 32_767
-
-
-def neutralise(value: str) -> str:
-    """Keep a spreadsheet from running text as a formula (CSV/formula injection)."""
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def local_iso(at: datetime | None) -> str:
