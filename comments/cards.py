@@ -26,6 +26,7 @@ from comments.models import (
     Thread,
 )
 from comments.overlay import Overlay, suggestion_overlay
+from handbook_review import caching
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction, User
 
@@ -187,7 +188,7 @@ def thread_cards(
             fresh[key] = html
         cards.append(html)
     if fresh:
-        cache.set_many(fresh, timeout=60 * 60 * 24 * 7)
+        cache.set_many(fresh, timeout=caching.VERSIONED_TIMEOUT)
     return cards
 
 

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -15,6 +14,7 @@ from chapters import rendering
 from chapters.models import Chapter
 from comments import merging, policies, tracked
 from comments.models import UNDECIDED, Suggestion, SuggestionStatus
+from handbook_review import caching
 from handbook_review.http import AuthedRequest
 
 # --- Open suggestions over the text: tracked changes and the chapter as proposed
@@ -83,16 +83,12 @@ def suggestion_overlay(request: AuthedRequest, chap: Chapter, *, proposed: bool)
         ).encode()
     ).hexdigest()
     suffix = f"{chap.pk}:{chap.version}:{chap.number}:{rendering.RENDERER_VERSION}:{signature}"
-    overlay.tracked_json = cache.get(f"tracked:{suffix}") or ""
-    if not overlay.tracked_json:
-        overlay.tracked_json = json.dumps(tracked_changes(chap, rows))
-        cache.set(f"tracked:{suffix}", overlay.tracked_json, timeout=60 * 60 * 24 * 7)
+    overlay.tracked_json = caching.versioned(
+        f"tracked:{suffix}", lambda: json.dumps(tracked_changes(chap, rows))
+    )
     if proposed:
         key = f"proposed:{suffix}:{get_language()}"
-        overlay.proposed = cache.get(key)
-        if overlay.proposed is None:
-            overlay.proposed = proposed_text(chap, rows)
-            cache.set(key, overlay.proposed, timeout=60 * 60 * 24 * 7)
+        overlay.proposed = caching.versioned(key, lambda: proposed_text(chap, rows))
         overlay.skipped = [
             {"id": sid, "thread": tid, "overlaps": other}
             for sid, tid, other in overlay.proposed.skipped

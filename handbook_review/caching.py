@@ -5,7 +5,7 @@ expires after VERSIONED_TIMEOUT so that old versions leave the cache by themselv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.core.cache import cache
 
@@ -19,19 +19,4 @@ def versioned[T](key: str, compute: Callable[[], T]) -> T:
     if found is None:
         found = compute()
         cache.set(key, found, timeout=VERSIONED_TIMEOUT)
-    return found
-
-
-def versioned_many[T](
-    keys: dict[int, str], compute: Callable[[Iterable[int]], dict[int, T]]
-) -> dict[int, T]:
-    """Many at once (one round trip each way): `keys` maps ids to cache keys; `compute` gets
-    the ids that were missing and returns their values, which are stored."""
-    cached = cache.get_many(list(keys.values()))
-    found = {pk: cached[key] for pk, key in keys.items() if key in cached}
-    missing = [pk for pk in keys if pk not in found]
-    if missing:
-        fresh = compute(missing)
-        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, timeout=VERSIONED_TIMEOUT)
-        found.update(fresh)
     return found
