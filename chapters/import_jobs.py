@@ -19,16 +19,10 @@ from django.tasks import task
 from django.utils.translation import gettext as _
 
 from chapters import jobs
-from chapters.importing import (
-    ImportRefused,
-    ImportResult,
-    apply_import,
-    chapters_from_json,
-    chapters_to_json,
-    precheck_upload,
-    read_upload,
-)
+from chapters.importing import ImportResult, apply_import, chapters_from_json, chapters_to_json
 from chapters.models import Handbook, ImportJob, JobState
+from chapters.wordfile import precheck_upload, read_upload
+from chapters.wordsplit import ImportRefused
 from handbook_review import clock
 
 if TYPE_CHECKING:

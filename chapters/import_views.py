@@ -22,17 +22,11 @@ from django.views.decorators.http import require_POST
 
 from chapters import policies
 from chapters.import_jobs import AlreadyApplied, confirm_import, start_import, sweep_imports
-from chapters.importing import (
-    Action,
-    ImportRefused,
-    chapters_from_json,
-    max_bytes,
-    plan_import,
-    refuse_if_too_large,
-    size_label,
-)
+from chapters.importing import Action, chapters_from_json, plan_import
 from chapters.models import Handbook, ImportJob, JobState, StaleVersion
 from chapters.views import get_handbook
+from chapters.wordfile import max_bytes, refuse_if_too_large, size_label
+from chapters.wordsplit import ImportRefused
 from handbook_review.http import AuthedRequest
 
 

@@ -195,7 +195,8 @@ class ImportJob(models.Model):
         _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
     )
     error = models.TextField(_("error"), blank=True)
-    # [{"title", "body", "notes": [...], "images": [{"name", "storage_name", "data" (base64)}]}]
+    # [{"title", "body", "notes": [...],
+    #   "images": [{"name", "storage_name", "data" (base64), "width", "height"}]}]
     preview = models.JSONField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

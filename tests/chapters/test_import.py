@@ -14,14 +14,9 @@ from django.urls import reverse
 from PIL import Image
 
 from chapters import rendering
-from chapters.importing import (
-    ImportRefused,
-    chapter_title,
-    read_upload,
-    split_chapters,
-    strip_raw_html,
-)
 from chapters.models import Chapter
+from chapters.wordfile import read_upload, split_chapters
+from chapters.wordsplit import ImportRefused, chapter_title, strip_raw_html
 from comments import anchoring
 from comments.actions import open_thread
 from tests import factories

@@ -6,7 +6,8 @@ import io
 import pytest
 from PIL import Image
 
-from chapters.importing import ImportRefused, _checked_image
+from chapters.wordfile import _checked_image
+from chapters.wordsplit import ImportRefused
 
 
 def png(size: tuple[int, int], **save: object) -> bytes:
