@@ -8,8 +8,9 @@ import warnings
 from io import BytesIO
 from typing import Any
 
-from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from handbook_review.translation import gettext as _
 
 ALLOWED_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 # Checked on the header, before anything is decoded: 25 megapixels is a poster, and decoding

@@ -22,9 +22,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
+
+from handbook_review.translation import gettext as _
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
