@@ -1,4 +1,4 @@
-"""How fast and how big the PDF export is (chapters/exporting.py), each job in its own process.
+"""How fast and how big the PDF export is (chapters/exporting/), each job in its own process.
 
     .venv/bin/python -c "import bench.exports as b; print(b.measure_pdf())"
 

@@ -154,7 +154,7 @@ def test_pdf_fetches_only_the_handbooks_own_image(scene, handbook, loopback, mon
         fetcher.fetch = fetch
         return fetcher
 
-    monkeypatch.setattr(exporting, "_local_fetcher", spying)
+    monkeypatch.setattr(exporting.pdf, "_local_fetcher", spying)
     data = render("pdf", scene, handbook)
     _base, asked = loopback
     assert asked == []

@@ -1,4 +1,4 @@
-"""Exports of a handbook snapshot (chapters/exporting.py), read back format by format (no database).
+"""Exports of a handbook snapshot (chapters/exporting/), read back format by format (no database).
 
 Each format is generated once per module from the same known document; the tests read the file
 back with an independent tool (pdftotext/pypdf, python-docx, unzip + EPUBCheck, zipfile).
