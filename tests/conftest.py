@@ -181,6 +181,12 @@ def bosnian(db) -> User:
 
 
 @pytest.fixture
+def coordinator(db) -> User:
+    """Albanian coordinator: a counterpart who consolidates Albania's comments and votes."""
+    return factories.user(Role.COORDINATOR, code="AL", name="Besa Coordinator")
+
+
+@pytest.fixture
 def outsider(db) -> User:
     """Serbian customs counterpart whose jurisdiction does not take part in the `handbook`."""
     return factories.user(Role.COUNTERPART, code="RS", agency=Agency.CUSTOMS, name="Outsider")

@@ -19,6 +19,7 @@ from comments.actions.threads import (
 )
 from comments.models import (
     UNDECIDED,
+    Category,
     Conflict,
     Decision,
     Kind,
@@ -49,6 +50,8 @@ def propose(
     visibility: str = Visibility.EVERYONE,
     section: str = "",
     mention_candidates: list[User] | None = None,
+    category: str = Category.EDITORIAL,
+    essential: bool = False,
 ) -> Suggestion:
     """Propose replacing chapter.body[source_start:source_end] of the current version.
 
@@ -66,6 +69,8 @@ def propose(
         visibility=visibility,
         section=section,
         mention_candidates=mention_candidates,
+        category=category,
+        essential=essential,
     )
     Thread.objects.filter(pk=thread.pk).update(kind=Kind.SUGGESTION)
     thread.kind = Kind.SUGGESTION

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from chapters import policies as chapter_policies
 from chapters import rendering
-from chapters.models import Chapter, normalise_newlines
+from chapters.models import Chapter, Round, normalise_newlines
+from chapters.review import review_window
 from comments import anchoring, notices, policies
 from comments.actions.reanchoring import reanchor_threads
 from comments.models import (
     Anchor,
+    Category,
     Comment,
     NotAllowed,
     Thread,
@@ -52,11 +55,24 @@ def open_thread(
     visibility: str = Visibility.EVERYONE,
     section: str = "",
     mention_candidates: list[User] | None = None,
+    category: str = Category.GENERAL,
+    essential: bool = False,
 ) -> Thread:
-    """Start a thread on `anchor` (offsets in the current version's text) with its first comment."""
+    """Start a thread on `anchor` (offsets in the current version's text) with its first comment.
+
+    The thread records its type, whether it is essential (technical ones only), and the round
+    through which a counterpart made it (the one whose comments the editors must dispose of).
+    """
     if not policies.threads.may_comment(by, chapter):
         raise NotAllowed(_("You cannot comment on this chapter now."))
+    if category not in Category.values:
+        raise NotAllowed(_("Choose the comment's type: general, technical or editorial."))
+    if essential and category != Category.TECHNICAL:
+        raise NotAllowed(_("Only a technical comment can be essential."))
     thread = Thread(
+        category=category,
+        essential=essential,
+        round=review_round_of(chapter, by),
         chapter=chapter,
         author=by,
         author_jurisdiction_id=by.jurisdiction_id,
@@ -103,6 +119,14 @@ def add_comment(
     # On commit, mentions stored: notifications go out only for comments that were kept.
     transaction.on_commit(partial(notices.notify_comment, comment), robust=True)
     return comment
+
+
+def review_round_of(chapter: Chapter, user: User) -> Round | None:
+    """The round a counterpart comments through now; None for editors, who review any time."""
+    if chapter_policies.handbooks.can(user, "see_drafts"):
+        return None
+    window = review_window(chapter, user)
+    return None if window is None else window.round
 
 
 def locate_selection(

@@ -1,7 +1,18 @@
 """The comments floor's rows: threads, anchors and comments (threads.py); suggestions and
-decisions (suggestions.py). The state changes that write them live in comments/actions/.
+decisions (suggestions.py); dispositions, answers, coordinators' positions and votes
+(dispositions.py). The state changes that write them live in comments/actions/.
 """
 
+from comments.models.dispositions import (
+    REASON_REQUIRED,
+    SATISFIED,
+    Answer,
+    Disposition,
+    DispositionKind,
+    Position,
+    Vote,
+    VoteValue,
+)
 from comments.models.suggestions import (
     UNDECIDED,
     Conflict,
@@ -10,12 +21,17 @@ from comments.models.suggestions import (
     SuggestionStatus,
 )
 from comments.models.threads import (
+    CATEGORY_HELP,
     COMMENT_MAX_CHARS,
+    ESSENTIAL_HELP,
     Anchor,
+    AnswerKind,
+    Category,
     Comment,
     CommentQuerySet,
     Kind,
     NotAllowed,
+    PositionKind,
     Thread,
     ThreadQuerySet,
     ThreadStatus,
@@ -23,19 +39,32 @@ from comments.models.threads import (
 )
 
 __all__ = [
+    "CATEGORY_HELP",
     "COMMENT_MAX_CHARS",
+    "ESSENTIAL_HELP",
+    "REASON_REQUIRED",
+    "SATISFIED",
     "UNDECIDED",
     "Anchor",
+    "Answer",
+    "AnswerKind",
+    "Category",
     "Comment",
     "CommentQuerySet",
     "Conflict",
     "Decision",
+    "Disposition",
+    "DispositionKind",
     "Kind",
     "NotAllowed",
+    "Position",
+    "PositionKind",
     "Suggestion",
     "SuggestionStatus",
     "Thread",
     "ThreadQuerySet",
     "ThreadStatus",
     "Visibility",
+    "Vote",
+    "VoteValue",
 ]

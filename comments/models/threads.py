@@ -8,7 +8,7 @@ carries its current position, denormalised, so the chapter page reads it without
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -20,9 +20,6 @@ from chapters.models import Chapter
 from comments import anchoring
 from handbook_review import clock
 from handbook_review.people.models import Agency
-
-if TYPE_CHECKING:
-    pass
 
 COMMENT_MAX_CHARS = 20_000
 
@@ -44,6 +41,37 @@ class ThreadStatus(models.TextChoices):
 class Kind(models.TextChoices):
     COMMENT = "comment", _("Comment")
     SUGGESTION = "suggestion", _("Suggestion")
+
+
+class Category(models.TextChoices):
+    """The type of a comment, as the ISO/IEC commenting template has it (ge, te, ed)."""
+
+    GENERAL = "general", _("General")
+    TECHNICAL = "technical", _("Technical")
+    EDITORIAL = "editorial", _("Editorial")
+
+
+CATEGORY_HELP = {
+    Category.GENERAL: _("About the chapter as a whole: its scope, structure or approach."),
+    Category.TECHNICAL: _(
+        "About the substance: a procedure, a legal reference, a fact or a figure that is wrong, "
+        "missing or unsafe. Only a technical comment can be essential."
+    ),
+    Category.EDITORIAL: _("About the wording: spelling, grammar, style, terms or layout."),
+}
+ESSENTIAL_HELP = _("Your jurisdiction cannot approve the chapter unless this comment is satisfied.")
+
+
+class AnswerKind(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted by the commenter")
+    CONTESTED = "contested", _("Contested by the commenter")
+
+
+class PositionKind(models.TextChoices):
+    ENDORSED = "endorsed", _("Endorsed as the jurisdiction's position")
+    INTERNAL = "internal", _("Held back as internal")
+    MERGED = "merged", _("Merged into another comment")
+    OPEN = "open", _("Not yet consolidated")
 
 
 class ThreadQuerySet(models.QuerySet["Thread"]):
@@ -75,6 +103,26 @@ class Thread(models.Model):
         _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
+    # The type (general, technical, editorial: see dispositions.Category), and whether the
+    # author's jurisdiction cannot approve the chapter unless it is satisfied (technical only).
+    category = models.CharField(
+        _("type"), max_length=10, choices=Category.choices, default=Category.GENERAL
+    )
+    essential = models.BooleanField(_("essential"), default=False)
+    # The round the author commented through (null: an editor's own, or outside any round).
+    round = models.ForeignKey(
+        "chapters.Round", on_delete=models.SET_NULL, null=True, blank=True, related_name="threads"
+    )
+    # The current disposition, answer and coordinator's position, denormalised from their
+    # written-once rows (comments/models/dispositions.py) so that lists read them without joins.
+    disposition = models.OneToOneField(
+        "comments.Disposition", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answer = models.CharField(max_length=12, blank=True, choices=AnswerKind.choices)
+    position = models.CharField(max_length=12, blank=True, choices=PositionKind.choices)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
     status = models.CharField(
         max_length=10, choices=ThreadStatus.choices, default=ThreadStatus.OPEN
     )

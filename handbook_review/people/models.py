@@ -11,9 +11,14 @@ from handbook_review import clock
 
 
 class Role(models.TextChoices):
-    """The three roles; each is a Django group carrying model permissions (see migrations)."""
+    """The roles; each is a Django group carrying model permissions (people/roles.py).
+
+    A coordinator is a counterpart who also speaks for their jurisdiction: consolidates its
+    officers' comments and casts its vote on each chapter (one or more per jurisdiction).
+    """
 
     COUNTERPART = "Counterpart", _("Counterpart")
+    COORDINATOR = "Coordinator", _("Coordinator")
     EDITOR = "Editor", _("Editor")
     ADMINISTRATOR = "Administrator", _("Administrator")
 
@@ -139,7 +144,7 @@ class User(AbstractUser):
 
 def role_of(group_names: set[str]) -> Role | None:
     """The highest role among a user's group names."""
-    for role in (Role.ADMINISTRATOR, Role.EDITOR, Role.COUNTERPART):
+    for role in (Role.ADMINISTRATOR, Role.EDITOR, Role.COORDINATOR, Role.COUNTERPART):
         if role.value in group_names:
             return role
     return None

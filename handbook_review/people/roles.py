@@ -18,8 +18,14 @@ COUNTERPART = [
     "comments.add_comment",
     "comments.add_suggestion",
 ]
-# Only counterparts sign off: a sign-off speaks for their jurisdiction.
+# Only counterparts sign off: a sign-off speaks for their jurisdiction. Where a jurisdiction has a
+# coordinator, the coordinator's vote takes the sign-off's place (comments/actions/ballots.py).
 SIGN_OFF = ["chapters.sign_off_round"]
+COORDINATOR = [
+    *COUNTERPART,
+    "comments.coordinate_jurisdiction",
+    "comments.cast_vote",
+]
 EDITOR = [
     *COUNTERPART,
     "chapters.view_draft_chapter",
@@ -30,6 +36,7 @@ EDITOR = [
     "comments.view_all_threads",
     "comments.moderate_thread",
     "comments.decide_suggestion",
+    "comments.dispose_thread",
     "chapters.manage_round",
     "chapters.transition_chapter",
     "chapters.publish_edition",
@@ -61,6 +68,7 @@ ADMINISTRATOR = [
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.COUNTERPART: COUNTERPART + SIGN_OFF,
+    Role.COORDINATOR: COORDINATOR,
     Role.EDITOR: EDITOR,
     Role.ADMINISTRATOR: ADMINISTRATOR,
 }
