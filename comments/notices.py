@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from comments.models import Comment, Decision, Kind, Thread
-from comments.policies import threads
-from handbook_review.notifications.delivery import excerpt, store
+from comments.models import Answer, AnswerKind, Comment, Decision, Disposition, Kind, Thread
+from comments.policies import dispositions, threads
+from handbook_review.notifications.delivery import excerpt, notify, store
 from handbook_review.notifications.models import Event, Notification
 
 
@@ -135,6 +135,13 @@ def notify_decision(decision: Decision) -> list[Notification]:
         lines.append(_("The text as accepted:") + "\n" + excerpt(decision.applied_text))
     if decision.reason:
         lines.append(_("Reason:") + "\n" + excerpt(decision.reason))
+    disposition = Disposition.objects.filter(decision=decision).first()
+    if disposition is not None:
+        lines.append(
+            _("Disposition: %(kind)s.") % {"kind": disposition.get_kind_display()}
+            + " "
+            + _("You may accept or contest it while the chapter is in consolidation.")
+        )
     lines.append(_("You proposed:") + "\n" + excerpt(decision.suggestion.replacement or "—"))
     return store(
         [
@@ -148,4 +155,142 @@ def notify_decision(decision: Decision) -> list[Notification]:
                 url=thread_url(thread),
             )
         ]
+    )
+
+
+# --- Dispositions and the answers to them
+
+
+def disposition_lines(disposition: Disposition) -> list[str]:
+    thread = disposition.thread
+    lines = [
+        _("On “%(chapter)s”, about: “%(quote)s”")
+        % {"chapter": thread.chapter, "quote": Truncator(thread.exact).chars(120)},
+        _("Disposition: %(kind)s (%(editor)s).")
+        % {"kind": disposition.get_kind_display(), "editor": disposition.by},
+    ]
+    if disposition.reason:
+        lines.append(_("Editors' observation:") + "\n" + excerpt(disposition.reason))
+    if disposition.applied_text:
+        lines.append(_("The text as applied:") + "\n" + excerpt(disposition.applied_text))
+    return lines
+
+
+def notify_disposition(disposition: Disposition) -> list[Notification]:
+    """Tell the thread's author of its disposition (a revised one too: it is a new row).
+
+    Not when the author gave it themselves, nor when they may no longer see the thread.
+    """
+    disposition = Disposition.objects.select_related(
+        "by", "thread__author", "thread__chapter__handbook"
+    ).get(pk=disposition.pk)
+    thread = disposition.thread
+    author = thread.author
+    if disposition.by_id == author.pk or not threads.can_see(author, thread):
+        return []
+    revised = disposition.replaces_id is not None
+    subject = (
+        _("The disposition of your comment on “%(chapter)s” was revised")
+        if revised
+        else _("Your comment on “%(chapter)s” has its disposition")
+    ) % {"chapter": thread.chapter}
+    lines = [
+        *disposition_lines(disposition),
+        _("You may accept or contest it while the chapter is in consolidation."),
+    ]
+    return store(
+        [
+            Notification(
+                recipient=author,
+                event=Event.DISPOSITION,
+                reasons=[Event.DISPOSITION.value],
+                key=f"disposition:{disposition.pk}",
+                subject=subject,
+                body="\n\n".join(lines),
+                url=thread_url(thread),
+            )
+        ]
+    )
+
+
+def notify_dispositions(given: list[Disposition]) -> list[Notification]:
+    """A bulk disposition run: one notification per author listing all of theirs, keyed by the
+    run's first and last rows (a repeat of the run's notice is harmless, a new run is new)."""
+    if not given:
+        return []
+    rows = list(
+        Disposition.objects.filter(pk__in=[d.pk for d in given])
+        .select_related("by", "thread__author", "thread__chapter__handbook")
+        .order_by("pk")
+    )
+    key = f"dispositions:{rows[0].pk}-{rows[-1].pk}"
+    per_author: dict[int, list[Disposition]] = {}
+    for row in rows:
+        if row.by_id != row.thread.author_id:
+            per_author.setdefault(row.thread.author_id, []).append(row)
+    # Who may see which thread: one visibility query per author, not per thread.
+    notices = []
+    for rows_of in per_author.values():
+        author = rows_of[0].thread.author
+        seen = (
+            set(
+                threads.visible_to(author)
+                .filter(pk__in=[row.thread_id for row in rows_of])
+                .values_list("pk", flat=True)
+            )
+            if author.is_active
+            else set()
+        )
+        shown = [row for row in rows_of if row.thread_id in seen]
+        if not shown:
+            continue
+        subject = ngettext(
+            "%(n)d of your comments has its disposition",
+            "%(n)d of your comments have their disposition",
+            len(shown),
+        ) % {"n": len(shown)}
+        body = ["\n\n".join(disposition_lines(row)) for row in shown]
+        body.append(_("You may accept or contest them while the chapter is in consolidation."))
+        notices.append(
+            Notification(
+                recipient=author,
+                event=Event.DISPOSITION,
+                reasons=[Event.DISPOSITION.value],
+                key=key,
+                subject=subject,
+                body="\n\n---\n\n".join(body),
+                url=thread_url(shown[0].thread),
+            )
+        )
+    return store(notices)
+
+
+def notify_answer(answer: Answer) -> list[Notification]:
+    """Tell the editors who gave the thread's dispositions, or who took part in it, of the
+    commenter's answer (a contested one above all: it goes on the next round's agenda)."""
+    answer = Answer.objects.select_related(
+        "by", "disposition__by", "disposition__thread__chapter__handbook"
+    ).get(pk=answer.pk)
+    disposition = answer.disposition
+    thread = disposition.thread
+    involved = set(Disposition.objects.filter(thread=thread).values_list("by", flat=True))
+    involved |= set(thread.comments.values_list("author", flat=True))
+    involved.discard(answer.by_id)
+    told = dispositions.users_who_can("dispose", thread).filter(pk__in=involved)
+    contested = answer.kind == AnswerKind.CONTESTED
+    subject = (
+        _("%(who)s contests the disposition of a comment on “%(chapter)s”")
+        if contested
+        else _("%(who)s accepts the disposition of a comment on “%(chapter)s”")
+    ) % {"who": answer.by.name, "chapter": thread.chapter}
+    lines = disposition_lines(disposition)
+    if answer.reason:
+        lines.append(_("Their reason:") + "\n" + excerpt(answer.reason))
+    return notify(
+        told,
+        event=Event.ANSWER,
+        key=f"answer:{answer.pk}",
+        subject=subject,
+        body="\n\n".join(lines),
+        url=thread_url(thread),
     )

@@ -80,3 +80,46 @@ class SuggestionPolicy(Policy):
 
 
 suggestions = SuggestionPolicy()
+
+
+class DispositionPolicy(Policy):
+    """Editors give threads their disposition; the thread's author, or a coordinator of the
+    author's jurisdiction (the jurisdiction the author spoke for when they wrote it), answers it.
+
+    Both rules are asked of a thread the user already sees (fetched through threads.visible_to);
+    users_who_can turns them round for notices, among the thread's readers.
+    """
+
+    permissions: ClassVar = {
+        "dispose": "comments.dispose_thread",
+        "coordinate": "comments.coordinate_jurisdiction",
+    }
+
+    def may_dispose(self, user: Someone, thread: Thread) -> bool:
+        return self.can(user, "dispose")
+
+    def may_answer(self, user: Someone, thread: Thread) -> bool:
+        if user.pk is not None and user.pk == thread.author_id:
+            return True
+        jurisdiction = getattr(user, "jurisdiction_id", None)
+        return (
+            self.can(user, "coordinate")
+            and jurisdiction is not None
+            and jurisdiction == thread.author_jurisdiction_id
+        )
+
+    def users_who_can(self, action: str, thread: Thread) -> QuerySet[User]:
+        readers = threads.users_who_can("view", thread)
+        if action == "dispose":
+            return readers.filter(having(self.permissions["dispose"]))
+        if action == "answer":
+            coordinators = having(self.permissions["coordinate"]) & Q(
+                jurisdiction_id=thread.author_jurisdiction_id
+            )
+            if thread.author_jurisdiction_id is None:
+                return readers.filter(pk=thread.author_id)
+            return readers.filter(Q(pk=thread.author_id) | coordinators)
+        raise KeyError(action)
+
+
+dispositions = DispositionPolicy()

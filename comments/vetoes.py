@@ -14,7 +14,9 @@ from chapters.signals import approval_check, draft_check
 from comments.models import (
     UNDECIDED,
     Kind,
+    PositionKind,
     Suggestion,
+    SuggestionStatus,
     Thread,
 )
 
@@ -41,6 +43,29 @@ def open_discussion(sender: Any, *, chapter: Chapter, **kwargs: Any) -> list[str
             ngettext("%(n)s open thread", "%(n)s open threads", threads) % {"n": threads}
         )
     return reasons
+
+
+def needing_disposition(chapter: Chapter) -> Any:
+    """Threads of the chapter that must have a disposition before it is approved: those made by
+    counterparts through a round, but for withdrawn suggestions, threads merged into another and
+    threads their coordinator held back as internal."""
+    return (
+        Thread.objects.filter(chapter=chapter, round__isnull=False, merged_into__isnull=True)
+        .exclude(position=PositionKind.INTERNAL)
+        .exclude(kind=Kind.SUGGESTION, suggestion__status=SuggestionStatus.WITHDRAWN)
+    )
+
+
+@receiver(approval_check, dispatch_uid="comments.approval_check.dispositions")
+def undisposed(sender: Any, *, chapter: Chapter, **kwargs: Any) -> list[str]:
+    """A chapter is approved only when every comment of its rounds has its disposition."""
+    n = needing_disposition(chapter).filter(disposition__isnull=True).count()
+    if not n:
+        return []
+    return [
+        ngettext("%(n)s comment without a disposition", "%(n)s comments without a disposition", n)
+        % {"n": n}
+    ]
 
 
 @receiver(draft_check, dispatch_uid="comments.draft_check")

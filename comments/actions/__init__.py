@@ -1,10 +1,18 @@
 """Every state change of the comments floor with consequences, one function each: threads.py
 (open a thread, reply, resolve, reopen, re-attach; edit, delete, hide a comment; locate a
 selection), suggestions.py (propose, accept, modify-accept,
-reject, withdraw, resolve a conflict, bulk decide), reanchoring.py (the step of revising that
+reject, withdraw, resolve a conflict, bulk decide), dispositions.py (dispose of a thread, of a
+filtered set, answer a disposition; recording.py writes the row both it and suggestions end
+in), reanchoring.py (the step of revising that
 moves the threads).
 """
 
+from comments.actions.dispositions import (
+    DisposalReport,
+    answer,
+    dispose,
+    dispose_many,
+)
 from comments.actions.reanchoring import (
     on_chapter_revised,
     reanchor_threads,
@@ -43,11 +51,15 @@ from comments.actions.threads import (
 __all__ = [
     "MENTION",
     "BulkReport",
+    "DisposalReport",
     "accept",
     "add_comment",
+    "answer",
     "close_thread",
     "decide_many",
     "delete_comment",
+    "dispose",
+    "dispose_many",
     "edit_comment",
     "find_mentions",
     "hide_comment",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Chapter
 from comments import anchoring, merging, notices, policies
+from comments.actions.recording import write_disposition
 from comments.actions.threads import (
     open_thread,
 )
@@ -22,6 +23,7 @@ from comments.models import (
     Category,
     Conflict,
     Decision,
+    DispositionKind,
     Kind,
     NotAllowed,
     Suggestion,
@@ -97,7 +99,13 @@ def locked(suggestion: Suggestion) -> tuple[Chapter, Suggestion]:
 
 
 def accept(
-    suggestion: Suggestion, *, by: User, replacement: str | None = None, reason: str = ""
+    suggestion: Suggestion,
+    *,
+    by: User,
+    replacement: str | None = None,
+    reason: str = "",
+    reconsider: bool = False,
+    announce: bool = True,
 ) -> Decision:
     """Accept a suggestion (optionally with the editor's modified replacement).
 
@@ -106,12 +114,18 @@ def accept(
     exactly one new version credited to the proposer; other open suggestions whose words that
     version changed become conflicted. A conflict changes no text: the suggestion is marked
     conflicted (that is kept) and Conflict is raised after the transaction.
+
+    The acceptance is the suggestion's disposition (accepted, or accepted with modification).
+    `reconsider` lets a revised disposition accept a suggestion that was rejected (its
+    rejection contested): its words are merged into the text as it is now, like any other.
     """
     if not policies.suggestions.can(by, "decide"):
         raise NotAllowed(_("Only editors decide on suggestions."))
     with transaction.atomic():
         chapter, fresh = locked(suggestion)
-        if fresh.status not in UNDECIDED:
+        if fresh.status not in UNDECIDED and not (
+            reconsider and fresh.status == SuggestionStatus.REJECTED
+        ):
             raise NotAllowed(_("This suggestion was already decided."))
         text = fresh.replacement if replacement is None else replacement
         result = fresh.merge(chapter, text)
@@ -127,6 +141,7 @@ def accept(
                 else Decision.Kind.MODIFIED,
                 by=by,
                 reason=reason,
+                announce=announce,
             )
         mark_conflicted(fresh)
     raise Conflict(fresh, result)
@@ -142,9 +157,11 @@ def record_acceptance(
     by: User,
     reason: str,
     how: str = "",
+    announce: bool = True,
 ) -> Decision:
     """Write an accepted suggestion: the new version (if the text changes), its status, the
-    closed thread, the decision, and the re-check of the other open suggestions."""
+    closed thread, the decision and the disposition it is, and the re-check of the other open
+    suggestions."""
     proposer = suggestion.proposer
     if body != chapter.body:
         chapter.revise(
@@ -169,7 +186,19 @@ def record_acceptance(
         applied_text=applied_text,
         version=chapter.version,
     )
-    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
+    write_disposition(
+        suggestion.thread,
+        by=by,
+        kind=DispositionKind.MODIFIED
+        if kind == Decision.Kind.MODIFIED
+        else DispositionKind.ACCEPTED,
+        reason=reason,
+        applied_text=applied_text if kind == Decision.Kind.MODIFIED else "",
+        decision=decision,
+        version=chapter.version,
+    )
+    if announce:
+        transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
     recheck_open_suggestions(chapter, exclude=suggestion.pk)
     return decision
 
@@ -212,14 +241,41 @@ def close_thread(thread: Thread, *, by: User) -> None:
         thread.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
 
 
+REJECTING = frozenset(
+    {
+        DispositionKind.NOT_ACCEPTED,
+        DispositionKind.NOTED,
+        DispositionKind.DEFERRED,
+        DispositionKind.DUPLICATE,
+    }
+)
+
+
 @transaction.atomic
-def reject(suggestion: Suggestion, *, by: User, reason: str) -> Decision:
-    """Reject with a reason, which the proposer will read."""
+def reject(
+    suggestion: Suggestion,
+    *,
+    by: User,
+    reason: str,
+    kind: str = DispositionKind.NOT_ACCEPTED,
+    duplicate_of: Thread | None = None,
+    announce: bool = True,
+) -> Decision:
+    """Reject with a reason, which the proposer will read.
+
+    The rejection is the suggestion's disposition: not accepted by default, or noted, deferred
+    to a later edition, or a duplicate of `duplicate_of` (comments.actions.dispositions checks
+    that link before it calls this).
+    """
     if not policies.suggestions.can(by, "decide"):
         raise NotAllowed(_("Only editors decide on suggestions."))
     if not reason.strip():
         raise NotAllowed(_("Say why the suggestion is rejected."))
-    _chapter, fresh = locked(suggestion)
+    if kind not in REJECTING:
+        raise NotAllowed(
+            _("A suggestion is rejected as not accepted, noted, deferred or a duplicate.")
+        )
+    chapter, fresh = locked(suggestion)
     if fresh.status not in UNDECIDED:
         raise NotAllowed(_("This suggestion was already decided."))
     fresh.status = SuggestionStatus.REJECTED
@@ -228,7 +284,17 @@ def reject(suggestion: Suggestion, *, by: User, reason: str) -> Decision:
     decision = Decision.objects.create(
         suggestion=fresh, kind=Decision.Kind.REJECTED, by=by, reason=reason.strip()
     )
-    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
+    write_disposition(
+        fresh.thread,
+        by=by,
+        kind=kind,
+        reason=reason.strip(),
+        duplicate_of=duplicate_of,
+        decision=decision,
+        version=chapter.version,
+    )
+    if announce:
+        transaction.on_commit(partial(notices.notify_decision, decision), robust=True)
     return decision
 
 
@@ -249,7 +315,7 @@ def withdraw(suggestion: Suggestion, *, by: User) -> Decision:
 
 @transaction.atomic
 def resolve_conflict(
-    suggestion: Suggestion, *, by: User, replacement: str, reason: str = ""
+    suggestion: Suggestion, *, by: User, replacement: str, reason: str = "", announce: bool = True
 ) -> Decision:
     """Accept a conflicted suggestion with wording the editor wrote against the current text.
 
@@ -273,6 +339,7 @@ def resolve_conflict(
         by=by,
         reason=reason,
         how=", resolved against the current text",
+        announce=announce,
     )
 
 

@@ -29,6 +29,8 @@ class Event(models.TextChoices):
     REPLY = "reply", gettext_lazy("Reply in your thread")
     MENTION = "mention", gettext_lazy("Mention")
     DECISION = "decision", gettext_lazy("Decision on your suggestion")
+    DISPOSITION = "disposition", gettext_lazy("Disposition of your comment")
+    ANSWER = "answer", gettext_lazy("Answer to a disposition")
     ROUND_OPENED = "round_opened", gettext_lazy("Review round opened")
     ROUND_CLOSING = "round_closing", gettext_lazy("Review round closing soon")
     ROUND_CLOSED = "round_closed", gettext_lazy("Review round closed")
