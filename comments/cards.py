@@ -14,13 +14,15 @@ from django.utils.translation import get_language
 
 from chapters import policies as chapter_policies
 from chapters.diffing import diff_html
-from chapters.models import Chapter
+from chapters.models import Chapter, Status
 from chapters.review import current_window
 from comments import policies
 from comments.access import expanded_thread
 from comments.forms import SuggestionForm, ThreadForm
 from comments.models import (
     Comment,
+    Disposition,
+    DispositionKind,
     Kind,
     Suggestion,
     Thread,
@@ -96,8 +98,28 @@ def prepare(threads: list[Thread], user: User, *, expanded: int | None) -> None:
         thread.more = max(counts.get(thread.pk, 0) - 1, 0)  # type: ignore[attr-defined]
         thread.can_resolve = policies.threads.may_manage(user, thread)  # type: ignore[attr-defined]
         thread.all_comments = None  # type: ignore[attr-defined]
+        thread.can_answer = (  # type: ignore[attr-defined]
+            thread.chapter.status == Status.CONSOLIDATION
+            and policies.dispositions.may_answer(user, thread)
+        )
         if thread.pk == expanded:
             thread.all_comments = list(COMMENTS.filter(thread=thread))  # type: ignore[attr-defined]
+            attach_dispositions(thread)
+
+
+def attach_dispositions(thread: Thread) -> None:
+    """The expanded card's dispositions: the current one and those it replaced, with answers."""
+    if thread.disposition_id is None:
+        history: list[Disposition] = []
+    else:
+        history = list(
+            Disposition.objects.filter(thread=thread)
+            .select_related("by")
+            .prefetch_related("answers__by")
+            .order_by("at", "pk")
+        )
+    thread.disposition_now = history[-1:]  # type: ignore[attr-defined]
+    thread.disposition_earlier = history[:-1]  # type: ignore[attr-defined]
 
 
 def suggestion_of(thread: Thread) -> Suggestion | None:
@@ -139,6 +161,8 @@ def card_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
         "can_moderate": policies.threads.can(request.user, "moderate"),
         "can_comment": policies.threads.may_comment(request.user, chapter),
         "can_decide": policies.suggestions.can(request.user, "decide"),
+        "can_dispose": policies.dispositions.can(request.user, "dispose"),
+        "disposition_kinds": DispositionKind.choices,
     }
 
 
@@ -165,7 +189,12 @@ def thread_cards(
         {
             t.pk: t
             for t in Thread.objects.filter(pk__in=missing).select_related(
-                "chapter__handbook", "author", "author_jurisdiction", "resolved_by", "suggestion"
+                "chapter__handbook",
+                "author",
+                "author_jurisdiction",
+                "resolved_by",
+                "suggestion",
+                "disposition",
             )
         }
         if missing

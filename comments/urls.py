@@ -1,6 +1,12 @@
 from django.urls import path
 
-from comments import annotation_views, report_views, suggestion_views, views
+from comments import (
+    annotation_views,
+    disposition_views,
+    report_views,
+    suggestion_views,
+    views,
+)
 
 app_name = "comments"
 
@@ -42,6 +48,14 @@ urlpatterns = [
         name="withdraw_suggestion",
     ),
     path("threads/<int:pk>/", views.thread, name="thread"),
+    # Dispositions and the answers to them.
+    path("threads/<int:pk>/dispose/", disposition_views.dispose_thread, name="dispose"),
+    path("threads/<int:pk>/answer/", disposition_views.answer_thread, name="answer"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/dispositions/",
+        disposition_views.bulk_dispose,
+        name="bulk_dispose",
+    ),
     path("threads/<int:pk>/reply/", views.reply, name="reply"),
     path("threads/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("threads/<int:pk>/reattach/", views.reattach, name="reattach"),

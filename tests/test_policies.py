@@ -114,3 +114,29 @@ def test_roles_are_asked_once_per_request(editor, django_assert_num_queries):
             chapter_policies.handbooks.can(fresh, "see_drafts")
             comment_policies.threads.can(fresh, "moderate")
             chapter_policies.rounds.can(fresh, "manage")
+
+
+@pytest.mark.parametrize(
+    ("action", "rule"),
+    [
+        ("dispose", comment_policies.dispositions.may_dispose),
+        ("answer", comment_policies.dispositions.may_answer),
+    ],
+)
+def test_who_may_dispose_and_answer_is_whom_the_rule_allows(
+    action, rule, people, scene, coordinator
+):
+    bosnian_coordinator = factories.user(Role.COORDINATOR, code="BA", name="BA Coordinator")
+    cast = [*people, coordinator, bosnian_coordinator]
+    for thread in scene["threads"]:
+        expected = {
+            p.email for p in cast if comment_policies.threads.can_see(p, thread) and rule(p, thread)
+        }
+        assert told(comment_policies.dispositions.users_who_can(action, thread)) == expected, (
+            action,
+            thread,
+        )
+    # Albania's comment: its author and Albania's coordinator answer, Bosnia's does not.
+    albanian = scene["threads"][0]
+    answerers = told(comment_policies.dispositions.users_who_can("answer", albanian))
+    assert coordinator.email in answerers and bosnian_coordinator.email not in answerers

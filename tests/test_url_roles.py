@@ -78,6 +78,7 @@ def anyone(person, scene):
 handbooks, chapters = chapter_policies.handbooks, chapter_policies.chapters
 rounds, exports = chapter_policies.rounds, chapter_policies.exports
 threads, suggestions = comment_policies.threads, comment_policies.suggestions
+dispositions = comment_policies.dispositions
 images = chapter_policies.images
 
 # URL name -> (must see, must be allowed (403 otherwise), status when allowed). A third element
@@ -115,6 +116,11 @@ RULES = {
     "chapters:export_download": (sees("download"), anyone, 200),
     "chapters:export_status": (sees("export"), may(exports, "request"), 200),
     "comments:thread": (sees("thread"), anyone, 302),  # to the thread on its chapter's page
+    "comments:dispose": (sees("thread"), may(dispositions, "dispose"), 200),
+    "comments:answer": (
+        sees("thread"), lambda person, scene: dispositions.may_answer(person, scene["thread"]), 200
+    ),
+    "comments:bulk_dispose": (sees("chapter"), may(dispositions, "dispose"), 200),
     "comments:decide_suggestion": (sees_thread_of("suggestion"), may(suggestions, "decide"), 200),
     "comments:reject_suggestion": (sees_thread_of("suggestion"), may(suggestions, "decide"), 200),
     "comments:edit_comment": (sees_thread_of("comment"), owns("comment", "author_id"), 200),
@@ -184,6 +190,8 @@ PK_OF = {
     "comments:reject_suggestion": "suggestion",
     "comments:withdraw_suggestion": "suggestion",
     "comments:thread": "thread",
+    "comments:dispose": "thread",
+    "comments:answer": "thread",
     "comments:reply": "thread",
     "comments:resolve": "thread",
     "comments:reattach": "thread",
