@@ -1,12 +1,13 @@
 """A counterpart's own review page: the open rounds of the user's jurisdiction with each
 chapter's sign-off and open threads, and what became of the user's own suggestions and comment
-threads. Seven queries whatever their number.
+threads, each with its disposition and the answer to it (a coordinator also sees their
+jurisdiction's). Seven queries whatever their number (eight for a coordinator).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,9 @@ class MyReview:
     rounds: list[RoundScope]
     suggestions: list[MySuggestion]
     threads: list[MyThread]
+    # A coordinator's: the threads of their jurisdiction's other officers, with dispositions.
+    jurisdiction_threads: list[MyThread] = field(default_factory=list)
+    can_coordinate: bool = False
 
 
 def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
@@ -140,7 +144,7 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
             decision=latest(list(s.decisions.all())),
         )
         for s in Suggestion.objects.filter(thread__in=mine)
-        .select_related("thread__chapter")
+        .select_related("thread__chapter", "thread__disposition__by")
         .prefetch_related(
             Prefetch(
                 "decisions", queryset=Decision.objects.select_related("by").order_by("at", "pk")
@@ -151,8 +155,30 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
     threads = [
         MyThread(thread=t, url=thread_url(book, t.chapter_id, t.pk), replies=max(t.n - 1, 0))
         for t in mine.filter(kind=Kind.COMMENT)
-        .select_related("chapter")
+        .select_related("chapter", "disposition__by")
         .annotate(n=Count("comments"))
         .order_by("chapter__number", "created_at", "pk")
     ]
-    return MyReview(rounds=scopes, suggestions=suggestions, threads=threads)
+    # A coordinator answers dispositions for their jurisdiction: one query more for them.
+    coordinating = policies.dispositions.can(user, "coordinate") and user.jurisdiction_id
+    theirs = []
+    if coordinating:
+        theirs = [
+            MyThread(thread=t, url=thread_url(book, t.chapter_id, t.pk), replies=0)
+            for t in policies.threads.visible_to(user)
+            .filter(
+                chapter__handbook=book,
+                author_jurisdiction=user.jurisdiction_id,
+                round__isnull=False,
+            )
+            .exclude(author=user)
+            .select_related("chapter", "author", "disposition__by")
+            .order_by("chapter__number", "created_at", "pk")
+        ]
+    return MyReview(
+        rounds=scopes,
+        suggestions=suggestions,
+        threads=threads,
+        jurisdiction_threads=theirs,
+        can_coordinate=bool(coordinating),
+    )

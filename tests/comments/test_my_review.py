@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from chapters.models import Round, Verdict
-from comments.actions import accept, reject, resolve_thread
+from comments.actions import accept, dispose, reject, resolve_thread
 from tests import factories
 from tests.conftest import client_for
 
@@ -164,7 +164,9 @@ def test_handbook_page_links_counterparts_here(handbook, chapter, counterpart):
     )
 
 
-def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counterpart, queries):
+def test_query_count_is_the_same_for_one_and_many_items(
+    handbook, editor, counterpart, coordinator, queries
+):
     def add(n):
         chaps = [factories.chapter(handbook, by=editor, title=f"Chapter {n}-{i}") for i in range(n)]
         Round.objects.filter(chapters__in=chaps).delete()  # the chapter factory's own rounds
@@ -177,7 +179,9 @@ def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counte
             )
             reject(suggestion, by=editor, reason="No.")
             factories.suggestion(chap, by=counterpart, words="calibre", replacement="bore")
-            factories.comment_thread(chap, by=counterpart)
+            mine = factories.comment_thread(chap, by=counterpart)
+            dispose(mine, by=editor, kind="noted", reason="Covered in chapter 3.")
+            factories.comment_thread(chap, by=coordinator, words="Introductory")
 
     def count(client):
         run = queries.get(client, url(handbook))
@@ -192,5 +196,32 @@ def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counte
     assert (len(review.rounds), len(review.suggestions), len(review.threads)) == (6, 12, 6)
     # session, user (with the header's unread count), user's permissions, group permissions,
     # handbook, rounds, their chapters, sign-offs, open threads per chapter, suggestions, their
-    # decisions, comment threads.
+    # decisions, comment threads (each with its disposition, joined).
+    queries.expect(one, many, equal=12)
+    assert "Covered in chapter 3." in many.response.content.decode()
+
+
+def test_a_coordinator_sees_their_jurisdictions_dispositions_in_constant_queries(
+    handbook, editor, counterpart, coordinator, bosnian, queries
+):
+    def add(n):
+        for i in range(n):
+            chap = factories.chapter(handbook, by=editor, title=f"Chapter {n}-{i}")
+            theirs = factories.comment_thread(chap, by=counterpart)
+            dispose(theirs, by=editor, kind="deferred")
+            factories.comment_thread(chap, by=bosnian, words="calibre")
+
+    client = client_for(coordinator)
+    add(1)
+    one = queries.get(client, url(handbook))
+    add(5)
+    many = queries.get(client, url(handbook))
+    review = many.response.context["review"]
+    assert len(review.jurisdiction_threads) == 6  # Albania's, not Bosnia's
+    assert {t.thread.author_id for t in review.jurisdiction_threads} == {counterpart.pk}
+    assert reverse("comments:answer", args=[review.jurisdiction_threads[0].thread.pk]) in (
+        many.response.content.decode()
+    )
+    # As for a counterpart, but no decisions to fetch (no suggestions of their own), and their
+    # jurisdiction's threads with their dispositions.
     queries.expect(one, many, equal=12)
