@@ -14,6 +14,7 @@ from chapters import policies as chapter_policies
 from chapters.models import Handbook, Round
 from chapters.views import get_handbook
 from comments import policies, reports
+from comments.reports.dispositions import disposition_board
 from handbook_review import clock
 from handbook_review.http import AuthedRequest
 
@@ -65,6 +66,13 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
     round_ = chosen_round(request, rounds, reports.default_round(rounds, now))
     board = reports.dashboard(book, request.user, round_=round_, rounds=rounds)
     bars, chart_height = reports.chart(board.participation)
+    dispositions = disposition_board(
+        book,
+        request.user,
+        round_=round_,
+        category=request.GET.get("type", ""),
+        show=request.GET.get("show", ""),
+    )
     return render(
         request,
         "comments/dashboard.html",
@@ -82,6 +90,7 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
             "all_value": ALL,
             "round_query": f"?round={round_.pk}" if round_ else "",
             "now": now,
+            "dispositions": dispositions,
         },
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
@@ -45,12 +46,12 @@ def open_discussion(sender: Any, *, chapter: Chapter, **kwargs: Any) -> list[str
     return reasons
 
 
-def needing_disposition(chapter: Chapter) -> Any:
-    """Threads of the chapter that must have a disposition before it is approved: those made by
+def needing_disposition(threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Those of `threads` that must have a disposition before their chapter is approved: made by
     counterparts through a round, but for withdrawn suggestions, threads merged into another and
-    threads their coordinator held back as internal."""
+    threads their coordinator held back as internal. (The dashboard counts with it too.)"""
     return (
-        Thread.objects.filter(chapter=chapter, round__isnull=False, merged_into__isnull=True)
+        threads.filter(round__isnull=False, merged_into__isnull=True)
         .exclude(position=PositionKind.INTERNAL)
         .exclude(kind=Kind.SUGGESTION, suggestion__status=SuggestionStatus.WITHDRAWN)
     )
@@ -59,7 +60,11 @@ def needing_disposition(chapter: Chapter) -> Any:
 @receiver(approval_check, dispatch_uid="comments.approval_check.dispositions")
 def undisposed(sender: Any, *, chapter: Chapter, **kwargs: Any) -> list[str]:
     """A chapter is approved only when every comment of its rounds has its disposition."""
-    n = needing_disposition(chapter).filter(disposition__isnull=True).count()
+    n = (
+        needing_disposition(Thread.objects.filter(chapter=chapter))
+        .filter(disposition__isnull=True)
+        .count()
+    )
     if not n:
         return []
     return [

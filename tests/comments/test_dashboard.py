@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from chapters.models import Round, Status, Verdict
 from comments.actions import accept, reject, resolve_thread
+from comments.models import Thread
 from tests import factories
 from tests.conftest import client_for
 
@@ -229,12 +230,19 @@ def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor, queri
     )
     # session, user (with the header's unread count), user's permissions, group permissions,
     # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs; and the device
-    # that gave the session its second factor (django-otp).
-    queries.expect(few, many, equal=11)
+    # that gave the session its second factor (django-otp); the dispositions: chapters, grouped
+    # counts of undisposed and contested threads, the round's agenda.
+    queries.expect(few, many, equal=14)
     everything_few = queries.get(client, url(small, round="all"))
     everything_many = queries.get(client, url(large, round="all"))
-    # The same, plus which jurisdictions each chapter's rounds invited.
-    queries.expect(everything_few, everything_many, equal=12)
+    # The same, plus which jurisdictions each chapter's rounds invited, and no agenda.
+    queries.expect(everything_few, everything_many, equal=14)
+    # Listing the threads without a disposition: one query more, however many there are.
+    listed_few = queries.get(client, url(small, show="undisposed", type="general"))
+    listed_many = queries.get(client, url(large, show="undisposed", type="general"))
+    queries.expect(listed_few, listed_many, equal=15)
+    assert many.response.context["dispositions"].undisposed == 8 * 5 * 4
+    assert len(listed_many.response.context["dispositions"].listed) == 8 * 5 * 3
 
 
 def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):
@@ -243,3 +251,47 @@ def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):
     board = client_for(editor).get(url(handbook)).context["board"]
     assert [r.chapter.pk for r in board.rows] == [draft.pk]
     assert board.rows[0].chapter.status == Status.DRAFT
+
+
+# --- Dispositions
+
+
+def test_undisposed_and_contested_per_chapter_and_the_next_rounds_agenda(
+    handbook, chapter, editor, counterpart, bosnian, clock
+):
+    from chapters.models import Chapter
+    from comments.actions import answer, dispose
+
+    clear_rounds(handbook)
+    first = factories.review_round_at(handbook, [chapter], by=editor, name="First reading")
+    technical = factories.comment_thread(chapter, by=counterpart, words="serial number")
+    Thread.objects.filter(pk=technical.pk).update(category="technical")
+    waiting = factories.comment_thread(chapter, by=bosnian, words="calibre")
+    editorial = factories.suggestion(chapter, by=counterpart, words="make", replacement="brand")
+    Thread.objects.filter(pk=editorial.thread_id).update(category="editorial")
+    Chapter.objects.filter(pk=chapter.pk).update(status="consolidation")
+    dispose(technical, by=editor, kind="not_accepted", reason="Out of scope.")
+    answer(technical, by=counterpart, kind="contested", reason="It is in scope.")
+    clock.advance(timedelta(days=20))
+    second = factories.review_round_at(handbook, [chapter], by=editor, name="Second reading")
+    client = client_for(editor)
+
+    board = client.get(url(handbook, round=second.pk)).context["dispositions"]
+    [row] = board.rows
+    assert (row.undisposed, row.contested) == (2, 1)
+    assert [item.thread.pk for item in board.agenda] == [technical.pk]
+    page = client.get(url(handbook, round=second.pk, show="contested")).content.decode()
+    assert "1 disposition is contested" in page and "Agenda: contested from earlier rounds" in page
+    assert f'data-thread="{technical.pk}"' in page
+
+    # The first round's agenda: nothing disposed of before it opened.
+    assert client.get(url(handbook, round=first.pk)).context["dispositions"].agenda == []
+    technical_only = client.get(url(handbook, round=second.pk, type="technical", show="undisposed"))
+    [row] = technical_only.context["dispositions"].rows
+    assert (row.undisposed, row.contested) == (0, 1)
+    assert technical_only.context["dispositions"].listed == []
+    editorial_only = client.get(url(handbook, round=second.pk, type="editorial", show="undisposed"))
+    assert [i.thread.pk for i in editorial_only.context["dispositions"].listed] == [
+        editorial.thread_id
+    ]
+    assert waiting.pk not in [i.thread.pk for i in editorial_only.context["dispositions"].listed]

@@ -34,9 +34,7 @@ def consolidate(chapter):
 ROLES = cast("bosnian", "coordinator", "bosnian_coordinator")
 # POST a valid disposition: who may, and what the others get. The outsider (Serbia) cannot see
 # the handbook: 404. Anonymous: to the login page.
-DISPOSE = dict(
-    zip(ROLES, [302, 404, 403, 403, 403, 403, 302, 302], strict=True)
-)
+DISPOSE = dict(zip(ROLES, [302, 404, 403, 403, 403, 403, 302, 302], strict=True))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -56,7 +54,9 @@ def test_who_may_give_a_disposition(request, comment, role):
 def test_who_may_give_a_bulk_disposition(request, chapter, comment, role):
     url = reverse("comments:bulk_dispose", args=[chapter.handbook.slug, chapter.pk])
     client = client_for(person(request, role))
-    response = client.post(url, {"kind": "deferred", "reason": "Next edition.", "threads": [comment.pk]})
+    response = client.post(
+        url, {"kind": "deferred", "reason": "Next edition.", "threads": [comment.pk]}
+    )
     assert response.status_code == DISPOSE[role]
     assert Disposition.objects.exists() == (role in ("editor", "administrator"))
 
@@ -78,9 +78,7 @@ def test_who_may_answer(request, chapter, comment, editor, role):
     assert Answer.objects.exists() == (role in ("counterpart", "coordinator"))
 
 
-def test_not_accepted_without_a_reason_keeps_the_form_and_writes_nothing(
-    comment, editor, client
-):
+def test_not_accepted_without_a_reason_keeps_the_form_and_writes_nothing(comment, editor, client):
     client.force_login(editor)
     response = client.post(
         reverse("comments:dispose", args=[comment.pk]),
