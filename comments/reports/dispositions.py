@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django_stubs_ext import StrOrPromise
 
 from chapters import policies as chapter_policies
 from chapters.models import Chapter, Handbook, Round
@@ -52,7 +53,7 @@ class DispositionBoard:
     agenda: list[Listed] = field(default_factory=list)
 
     @property
-    def categories(self) -> list[tuple[str, str]]:
+    def categories(self) -> list[tuple[str, StrOrPromise]]:
         return list(Category.choices)
 
     @property
@@ -85,8 +86,8 @@ def disposition_board(
         disposition__isnull=True
     )
     contested = Q(answer=AnswerKind.CONTESTED)
-    counts = {
-        row["chapter"]: row
+    counts: dict[int, tuple[int, int]] = {
+        row["chapter"]: (row["undisposed"], row["contested"])
         for row in threads.values("chapter")
         .annotate(
             undisposed=Count("pk", filter=undisposed), contested=Count("pk", filter=contested)
@@ -97,8 +98,8 @@ def disposition_board(
         DispositionRow(
             chapter=c,
             url=reverse("chapter", args=[book.slug, c.pk]),
-            undisposed=counts.get(c.pk, {}).get("undisposed", 0),
-            contested=counts.get(c.pk, {}).get("contested", 0),
+            undisposed=counts.get(c.pk, (0, 0))[0],
+            contested=counts.get(c.pk, (0, 0))[1],
         )
         for c in chapters
     ]
