@@ -204,3 +204,37 @@ def test_a_disposition_shows_on_the_cached_card_at_once(chapter, comment, editor
     assert "disposition-badge" not in client.get(chapter.get_absolute_url()).content.decode()
     client.post(reverse("comments:dispose", args=[comment.pk]), {"kind": "accepted"})
     assert "disposition-badge" in client.get(chapter.get_absolute_url()).content.decode()
+
+
+def test_the_chapter_page_costs_the_same_with_1_and_40_disposed_threads(
+    handbook, editor, counterpart, queries
+):
+    from comments import anchoring
+    from comments.actions import open_thread
+
+    body = "\n\n".join(f"Paragraph {i} about firearms marking number {i}." for i in range(45))
+    chap = factories.chapter(handbook, by=editor, body=body)
+    text = chap.plain_text()
+
+    def add(i):
+        words = f"marking number {i}."
+        start = text.index(words)
+        thread = open_thread(
+            chap,
+            by=counterpart,
+            anchor=anchoring.describe(text, start, start + len(words)),
+            body=f"Comment {i}",
+        )
+        dispose(thread, by=editor, kind="noted", reason=f"Observation {i}.")
+
+    add(0)
+    client = client_for(counterpart)
+    url = chap.get_absolute_url()
+    cold_one = queries.get(client, url)
+    for i in range(1, 40):
+        add(i)
+    cold_many = queries.get(client, url)
+    assert cold_many.response.content.decode().count("disposition-badge") == 40
+    # As the chapter page's own budget (tests/comments/test_views.py): the disposition comes
+    # with the thread in full.
+    queries.expect(cold_one, cold_many, equal=12)
