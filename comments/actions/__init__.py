@@ -2,9 +2,16 @@
 (open a thread, reply, resolve, reopen, re-attach; edit, delete, hide a comment; locate a
 selection), suggestions.py (propose, accept, modify-accept,
 reject, withdraw, resolve a conflict, bulk decide), reanchoring.py (the step of revising that
-moves the threads).
+moves the threads), ballots.py (a coordinator's endorse, hold back, merge, undo; the vote).
 """
 
+from comments.actions.ballots import (
+    cast_vote,
+    endorse,
+    hold_back,
+    merge,
+    reopen_position,
+)
 from comments.actions.reanchoring import (
     on_chapter_revised,
     reanchor_threads,
@@ -45,17 +52,21 @@ __all__ = [
     "BulkReport",
     "accept",
     "add_comment",
+    "cast_vote",
     "close_thread",
     "decide_many",
     "delete_comment",
     "edit_comment",
+    "endorse",
     "find_mentions",
     "hide_comment",
+    "hold_back",
     "locate_point",
     "locate_section",
     "locate_selection",
     "locked",
     "mark_conflicted",
+    "merge",
     "on_chapter_revised",
     "open_thread",
     "propose",
@@ -64,6 +75,7 @@ __all__ = [
     "recheck_open_suggestions",
     "record_acceptance",
     "reject",
+    "reopen_position",
     "reopen_thread",
     "resolve_conflict",
     "resolve_thread",
