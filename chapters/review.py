@@ -457,6 +457,7 @@ def coordinated(jurisdiction_ids: Iterable[int]) -> set[int]:
             jurisdiction__in=list(jurisdiction_ids),
             groups__name=Role.COORDINATOR.value,
         )
+        .order_by()
         .values_list("jurisdiction", flat=True)
         .distinct()
     )

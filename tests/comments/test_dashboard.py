@@ -228,13 +228,14 @@ def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor, queri
         cell(large_response.context["board"], large.chapters.get(number=8), "MK").tally.total == 4
     )
     # session, user (with the header's unread count), user's permissions, group permissions,
-    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs; and the device
+    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs, which
+    # jurisdictions have a coordinator (their votes are read only if any has); and the device
     # that gave the session its second factor (django-otp).
-    queries.expect(few, many, equal=11)
+    queries.expect(few, many, equal=12)
     everything_few = queries.get(client, url(small, round="all"))
     everything_many = queries.get(client, url(large, round="all"))
     # The same, plus which jurisdictions each chapter's rounds invited.
-    queries.expect(everything_few, everything_many, equal=12)
+    queries.expect(everything_few, everything_many, equal=13)
 
 
 def test_draft_chapters_are_listed_for_editors(handbook, draft, editor):

@@ -191,6 +191,7 @@ def test_query_count_is_the_same_for_one_and_many_items(handbook, editor, counte
     many, review = count(client)
     assert (len(review.rounds), len(review.suggestions), len(review.threads)) == (6, 12, 6)
     # session, user (with the header's unread count), user's permissions, group permissions,
-    # handbook, rounds, their chapters, sign-offs, open threads per chapter, suggestions, their
+    # handbook, rounds, their chapters, sign-offs, whether the jurisdiction has a coordinator
+    # (its votes are read only if it has), open threads per chapter, suggestions, their
     # decisions, comment threads.
-    queries.expect(one, many, equal=12)
+    queries.expect(one, many, equal=13)
