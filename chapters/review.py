@@ -31,9 +31,10 @@ from chapters.models import (
 )
 from chapters.signals import approval_check, draft_check
 from handbook_review import clock
+from handbook_review.people.models import Role, User
 
 if TYPE_CHECKING:
-    from handbook_review.people.models import Jurisdiction, User
+    from handbook_review.people.models import Jurisdiction
 
 
 class ReviewError(Exception):
@@ -447,14 +448,41 @@ def _check_signer(round: Round, chapter: Chapter, user: User) -> None:
         raise SignOffRefused(_("This chapter is not part of the round."))
 
 
+def coordinated(jurisdiction_ids: Iterable[int]) -> set[int]:
+    """Those of the jurisdictions that have an active coordinator, whose vote
+    (comments/actions/ballots.py) takes the place of the sign-off. One query."""
+    return set(
+        User.objects.filter(
+            is_active=True,
+            jurisdiction__in=list(jurisdiction_ids),
+            groups__name=Role.COORDINATOR.value,
+        )
+        .order_by()
+        .values_list("jurisdiction", flat=True)
+        .distinct()
+    )
+
+
+def has_coordinator(jurisdiction_id: int | None) -> bool:
+    return jurisdiction_id is not None and bool(coordinated([jurisdiction_id]))
+
+
 def sign_off(round: Round, chapter: Chapter, *, by: User, verdict: str) -> SignOff:
-    """Record that the signer's jurisdiction has reviewed the chapter in this round."""
+    """Record that the signer's jurisdiction has reviewed the chapter in this round.
+
+    Only for a jurisdiction without a coordinator: where there is one, its vote is the
+    jurisdiction's word on the chapter.
+    """
     try:
         verdict = Verdict(verdict)
     except ValueError as error:
         raise SignOffRefused(_("Choose “with comments” or “no comments”.")) from error
     _check_signer(round, chapter, by)
     assert by.jurisdiction_id is not None  # noqa: S101 (checked by _check_signer)
+    if has_coordinator(by.jurisdiction_id):
+        raise SignOffRefused(
+            _("%(jurisdiction)s's coordinator votes for it.") % {"jurisdiction": by.jurisdiction}
+        )
     try:
         with transaction.atomic():
             return SignOff.objects.create(

@@ -22,6 +22,7 @@ from chapters.forms import (
     TransitionForm,
 )
 from chapters.models import Round, SignOff, Status, Transition, Verdict
+from chapters.signals import round_votes
 from chapters.views import get_chapter, get_handbook
 from handbook_review import clock
 from handbook_review.http import AuthedRequest
@@ -116,6 +117,13 @@ def round_context(request: AuthedRequest, found: Round) -> dict[str, Any]:
         (s.chapter_id, s.jurisdiction_id): s
         for s in found.sign_offs.filter(withdrawn_at__isnull=True).select_related("by")
     }
+    # A jurisdiction with a coordinator votes (comments) instead of signing off.
+    by_vote = review.coordinated([j.pk for j in jurisdictions])
+    votes: dict[tuple[int, int], Any] = {}
+    if by_vote:
+        for _receiver, answer in round_votes.send(Round, round=found):
+            if isinstance(answer, dict):
+                votes.update(answer)
     is_open = found.is_open(now)
     may_sign = (
         is_open
@@ -126,7 +134,16 @@ def round_context(request: AuthedRequest, found: Round) -> dict[str, Any]:
         {
             "jurisdiction": j,
             "mine": may_sign and j.pk == user.jurisdiction_id,
-            "cells": [{"chapter": c, "sign_off": standing.get((c.pk, j.pk))} for c in chapters],
+            "may_sign": may_sign and j.pk == user.jurisdiction_id and j.pk not in by_vote,
+            "by_vote": j.pk in by_vote,
+            "cells": [
+                {
+                    "chapter": c,
+                    "sign_off": standing.get((c.pk, j.pk)) if j.pk not in by_vote else None,
+                    "vote": votes.get((c.pk, j.pk)),
+                }
+                for c in chapters
+            ],
         }
         for j in jurisdictions
     ]

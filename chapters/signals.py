@@ -11,3 +11,8 @@ approval_check = Signal()
 
 # The same, before a chapter in review goes back to draft: reasons are the discussion on it.
 draft_check = Signal()
+
+# Sent by the round page with round=<Round>: where a jurisdiction's coordinator votes instead of
+# signing off, receivers return {(chapter_id, jurisdiction_id): (vote label, voter, when)} for its
+# standing votes in the round (the comments app holds the votes).
+round_votes = Signal()

@@ -8,7 +8,10 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from chapters.signals import chapter_revised
-        from comments import vetoes  # noqa: F401  (receivers of approval_check, draft_check)
+        from comments import (
+            ballots,  # noqa: F401  (the receiver of round_votes)
+            vetoes,  # noqa: F401  (receivers of approval_check, draft_check)
+        )
         from comments.actions import on_chapter_revised
 
         # Re-anchoring: the step of revising this floor owns (comments/actions/reanchoring.py).

@@ -8,8 +8,19 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from comments.models import Answer, AnswerKind, Comment, Decision, Disposition, Kind, Thread
-from comments.policies import dispositions, threads
+from comments.models import (
+    Answer,
+    AnswerKind,
+    Comment,
+    Decision,
+    Disposition,
+    Kind,
+    Position,
+    PositionKind,
+    Thread,
+    Vote,
+)
+from comments.policies import ballots, dispositions, threads
 from handbook_review.notifications.delivery import excerpt, notify, store
 from handbook_review.notifications.models import Event, Notification
 
@@ -293,4 +304,94 @@ def notify_answer(answer: Answer) -> list[Notification]:
         subject=subject,
         body="\n\n".join(lines),
         url=thread_url(thread),
+    )
+
+
+# --- A coordinator's consolidation and the jurisdiction's vote
+
+
+def notify_position(position: Position) -> list[Notification]:
+    """Tell the author that their coordinator held their comment back (and why) or merged it
+    into another; not when the coordinator consolidated their own comment."""
+    position = Position.objects.select_related(
+        "by", "into", "thread__author", "thread__chapter__handbook"
+    ).get(pk=position.pk)
+    thread = position.thread
+    author = thread.author
+    if position.by_id == author.pk or not threads.can_see(author, thread):
+        return []
+    names = {"chapter": f"“{thread.chapter}”", "coordinator": position.by}
+    if position.kind == PositionKind.INTERNAL:
+        subject = _("Your comment on %(chapter)s was held back as internal") % names
+        opening = _(
+            "%(coordinator)s, your jurisdiction's coordinator, held your comment back: it stays"
+            " within your jurisdiction and does not go to the editors."
+        )
+    else:
+        subject = _("Your comment on %(chapter)s was merged into another") % names
+        opening = _(
+            "%(coordinator)s, your jurisdiction's coordinator, merged your comment into another"
+            " that says the same: that one speaks for both."
+        )
+    lines = [
+        opening % names,
+        _("About: “%(quote)s”") % {"quote": Truncator(thread.exact).chars(120)},
+    ]
+    if position.into is not None:
+        lines.append(_("Merged into: %(url)s") % {"url": thread_url(position.into)})
+    if position.reason:
+        lines.append(_("Reason:") + "\n" + excerpt(position.reason))
+    return store(
+        [
+            Notification(
+                recipient=author,
+                event=Event.POSITION,
+                reasons=[Event.POSITION.value],
+                key=f"position:{position.pk}",
+                subject=subject,
+                body="\n\n".join(lines),
+                url=thread_url(thread),
+            )
+        ]
+    )
+
+
+def notify_vote(vote: Vote) -> list[Notification]:
+    """Tell the editors of the chapter how a jurisdiction voted on it: one notice per vote."""
+    vote = Vote.objects.select_related("by", "jurisdiction", "chapter__handbook", "round").get(
+        pk=vote.pk
+    )
+    chapter = vote.chapter
+    names = {
+        "jurisdiction": vote.jurisdiction.name,
+        "value": vote.get_value_display(),
+        "chapter": f"“{chapter}”",
+        "round": vote.round.name,
+        "coordinator": vote.by,
+    }
+    subject = _("%(jurisdiction)s: %(value)s on %(chapter)s") % names
+    lines = [_("%(coordinator)s voted for %(jurisdiction)s in %(round)s.") % names]
+    essentials = list(vote.essentials.order_by("pk"))
+    if essentials:
+        lines.append(
+            _("The essential comments behind the disapproval:")
+            + "\n"
+            + "\n".join(f"#{t.pk} “{Truncator(t.exact).chars(80)}”" for t in essentials)
+        )
+    if vote.reason:
+        lines.append(_("Reason:") + "\n" + excerpt(vote.reason))
+    body = "\n\n".join(lines)
+    return store(
+        [
+            Notification(
+                recipient=person,
+                event=Event.VOTE,
+                reasons=[Event.VOTE.value],
+                key=f"vote:{vote.pk}",
+                subject=subject,
+                body=body,
+                url=chapter.get_absolute_url(),
+            )
+            for person in ballots.told_of_votes(chapter)
+        ]
     )

@@ -4,7 +4,9 @@ users may see a thread (to pick whom to tell of a reply). Views and actions ask 
 else names a permission.
 
 The rules in words: a thread is seen by whoever may read its chapter, except that an
-editors-only thread is seen by editors and its author. Editors and a thread's author resolve,
+editors-only thread is seen by editors and its author, and a thread its coordinator held back as
+internal is its jurisdiction's own business: seen only by people of the author's jurisdiction
+(editors included out). Editors and a thread's author resolve,
 reopen and re-attach it; editors hide comments and decide suggestions. Counterparts comment and
 suggest while a round invites them; editors on any chapter they can read.
 """
@@ -14,11 +16,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from chapters import policies as chapter_policies
 from chapters.models import Chapter
 from chapters.review import can_review
-from comments.models import Thread, ThreadQuerySet, Visibility
+from comments.models import PositionKind, Thread, ThreadQuerySet, Visibility
 from handbook_review.people.models import User
 from handbook_review.policies import Policy, Someone, having
 
@@ -35,6 +38,12 @@ class ThreadPolicy(Policy):
     def visible_to(self, user: User) -> ThreadQuerySet:
         """Threads of chapters the user can read; editors-only ones for editors and the author."""
         visible = Thread.objects.filter(chapter__in=chapter_policies.chapters.visible_to(user))
+        # Held back as internal: for the author's jurisdiction alone, whatever the role.
+        own = getattr(user, "jurisdiction_id", None)
+        visible = visible.filter(
+            ~Q(position=PositionKind.INTERNAL)
+            | (Q(author_jurisdiction=own) if own is not None else Q(pk__in=[]))
+        )
         if self.can(user, "view_all"):
             return visible
         return visible.filter(Q(visibility=Visibility.EVERYONE) | Q(author=user.pk))
@@ -50,8 +59,10 @@ class ThreadPolicy(Policy):
 
     def users_who_can(self, action: str, thread: Thread) -> QuerySet[User]:
         """visible_to turned round: readers of the chapter; of an editors-only thread only
-        editors and its author."""
+        editors and its author; of an internal one only its author's jurisdiction."""
         people = chapter_policies.chapters.readers(thread.chapter)
+        if thread.position == PositionKind.INTERNAL:
+            people = people.filter(jurisdiction=thread.author_jurisdiction_id)
         if thread.visibility != Visibility.EVERYONE:
             people = people.filter(having(self.permissions["view_all"]) | Q(pk=thread.author_id))
         if action != "view":
@@ -123,3 +134,43 @@ class DispositionPolicy(Policy):
 
 
 dispositions = DispositionPolicy()
+
+
+class BallotPolicy(Policy):
+    """A jurisdiction's coordinator consolidates its officers' threads (endorse, hold back,
+    merge) and casts its vote on each chapter; editors hear of the votes."""
+
+    permissions: ClassVar = {
+        "coordinate": "comments.coordinate_jurisdiction",
+        "vote": "comments.cast_vote",
+        # Who is told of a vote: those who give comments their disposition.
+        "hear_votes": "comments.dispose_thread",
+    }
+    refusals: ClassVar = {
+        "coordinate": _("Only a coordinator of the jurisdiction consolidates its comments."),
+        "vote": _("Only a coordinator casts the jurisdiction's vote."),
+    }
+
+    def may_coordinate(self, user: Someone, thread: Thread) -> bool:
+        """Consolidate this thread: a coordinator of the jurisdiction its author spoke for."""
+        return (
+            self.can(user, "coordinate")
+            and thread.author_jurisdiction_id is not None
+            and getattr(user, "jurisdiction_id", None) == thread.author_jurisdiction_id
+        )
+
+    def users_who_can(self, action: str, thread: Thread) -> QuerySet[User]:
+        """may_coordinate turned round: the thread's readers among its jurisdiction's
+        coordinators."""
+        return threads.users_who_can("view", thread).filter(
+            having(self.permissions[action]), jurisdiction=thread.author_jurisdiction_id
+        )
+
+    def told_of_votes(self, chapter: Chapter) -> QuerySet[User]:
+        """The chapter's readers who dispose of comments: a vote is news for them."""
+        return chapter_policies.chapters.readers(chapter).filter(
+            having(self.permissions["hear_votes"])
+        )
+
+
+ballots = BallotPolicy()

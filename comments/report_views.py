@@ -107,6 +107,7 @@ def my_review(request: AuthedRequest, slug: str) -> HttpResponse:
             "handbook": book,
             "review": reports.my_review(book, request.user, at=now),
             "jurisdiction": request.user.jurisdiction,
+            "can_coordinate": policies.ballots.can(request.user, "coordinate"),
             "now": now,
         },
     )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from comments import (
     annotation_views,
+    coordination_views,
     disposition_views,
     report_views,
     suggestion_views,
@@ -63,6 +64,14 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", views.delete_comment, name="delete_comment"),
     path("comments/<int:pk>/hide/", views.hide_comment, name="hide_comment"),
     path("h/<slug:slug>/dashboard/", report_views.dashboard, name="dashboard"),
+    # A jurisdiction's coordinator: consolidating its comments and voting (issue 13, item 4).
+    path("h/<slug:slug>/coordination/", coordination_views.coordination, name="coordination"),
+    path("threads/<int:pk>/position/", coordination_views.set_position, name="set_position"),
+    path(
+        "h/<slug:slug>/rounds/<int:pk>/c/<int:chapter_pk>/vote/",
+        coordination_views.vote,
+        name="vote",
+    ),
     path("h/<slug:slug>/my-review/", report_views.my_review, name="my_review"),
     path(
         "h/<slug:slug>/resolution-matrix.xlsx",

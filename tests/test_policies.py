@@ -8,6 +8,7 @@ import pytest
 from chapters import policies as chapter_policies
 from chapters.models import Edition
 from comments import policies as comment_policies
+from comments.actions import hold_back
 from handbook_review.people.models import Role, User
 from tests import factories
 
@@ -15,15 +16,25 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(editor, counterpart, bosnian, outsider, administrator):
+def people(editor, counterpart, bosnian, outsider, administrator, coordinator):
     inactive = factories.user(Role.EDITOR, code="SEESAC", name="Gone Editor", is_active=False)
     superuser = factories.user(None, code="RS", name="Root", is_superuser=True)
     no_role = factories.user(None, code="AL", name="No Role")
-    return [editor, counterpart, bosnian, outsider, administrator, inactive, superuser, no_role]
+    return [
+        editor,
+        counterpart,
+        bosnian,
+        outsider,
+        administrator,
+        coordinator,
+        inactive,
+        superuser,
+        no_role,
+    ]
 
 
 @pytest.fixture
-def scene(handbook, chapter, draft, editor, counterpart):
+def scene(handbook, chapter, draft, editor, counterpart, coordinator):
     other_book = factories.handbook(codes=("RS",))
     factories.chapter(other_book, by=editor)
     rounds = [
@@ -38,7 +49,10 @@ def scene(handbook, chapter, draft, editor, counterpart):
         factories.comment_thread(chapter, by=counterpart, words="calibre", visibility="editors"),
         factories.comment_thread(chapter, by=editor, words="make", visibility="editors"),
         factories.comment_thread(draft, by=editor, words="calibre"),
+        # Held back by Albania's coordinator: Albania's own business.
+        factories.comment_thread(chapter, by=counterpart, words="make"),
     ]
+    hold_back(threads[-1], by=coordinator, reason="Internal.")
     return {
         "handbooks": [handbook, other_book],
         "chapters": [chapter, draft],
@@ -78,9 +92,9 @@ def test_readers_of_a_draft_are_the_editors(people, scene, editor, administrator
     assert not names & {p.email for p in people if p.role == Role.COUNTERPART}
 
 
-def test_a_round_reminder_goes_to_the_invited_only(scene, counterpart, bosnian):
+def test_a_round_reminder_goes_to_the_invited_only(scene, counterpart, bosnian, coordinator):
     albania, bosnia = scene["rounds"]
-    assert told(chapter_policies.rounds.invited(albania)) == {counterpart.email}
+    assert told(chapter_policies.rounds.invited(albania)) == {counterpart.email, coordinator.email}
     assert told(chapter_policies.rounds.invited(bosnia)) == {bosnian.email}
 
 
@@ -140,3 +154,17 @@ def test_who_may_dispose_and_answer_is_whom_the_rule_allows(
     albanian = scene["threads"][0]
     answerers = told(comment_policies.dispositions.users_who_can("answer", albanian))
     assert coordinator.email in answerers and bosnian_coordinator.email not in answerers
+
+
+def test_who_may_consolidate_a_thread_is_whom_the_policy_names(people, scene):
+    ballots = comment_policies.ballots
+    for thread in scene["threads"]:
+        named = told(ballots.users_who_can("coordinate", thread))
+        expected = {
+            p.email
+            for p in people
+            if p.is_active
+            and ballots.may_coordinate(p, thread)
+            and comment_policies.threads.can_see(p, thread)
+        }
+        assert named == expected, thread

@@ -36,6 +36,7 @@ POST_ONLY = {
     "comments:accept_suggestion", "comments:bulk_decide", "comments:delete_comment",
     "comments:new_suggestion", "comments:new_thread", "comments:preview_suggestion",
     "comments:reattach", "comments:reply", "comments:resolve", "comments:withdraw_suggestion",
+    "comments:set_position", "comments:vote",
     "log_out_everywhere", "logout", "markdownx_markdownify", "notifications:mark_all_read",
     "twofactor_disable", "twofactor_new_codes",
 }  # fmt: skip
@@ -79,6 +80,7 @@ handbooks, chapters = chapter_policies.handbooks, chapter_policies.chapters
 rounds, exports = chapter_policies.rounds, chapter_policies.exports
 threads, suggestions = comment_policies.threads, comment_policies.suggestions
 dispositions = comment_policies.dispositions
+ballots = comment_policies.ballots
 images = chapter_policies.images
 
 # URL name -> (must see, must be allowed (403 otherwise), status when allowed). A third element
@@ -106,6 +108,7 @@ RULES = {
         sees("handbook"), may(handbooks, "import"), (owns("import_job", "uploaded_by_id"), 404)
     ),
     "comments:dashboard": (sees("handbook"), may(threads, "view_all"), 200),
+    "comments:coordination": (sees("handbook"), may(ballots, "coordinate"), 200),
     "comments:resolution_matrix_csv": (sees("handbook"), may(threads, "view_all"), 200),
     "comments:resolution_matrix_xlsx": (sees("handbook"), may(threads, "view_all"), 200),
     "chapters:round": (sees("round"), anyone, 200),
@@ -195,6 +198,8 @@ PK_OF = {
     "comments:reply": "thread",
     "comments:resolve": "thread",
     "comments:reattach": "thread",
+    "comments:set_position": "thread",
+    "comments:vote": "round",
     "comments:edit_comment": "comment",
     "comments:delete_comment": "comment",
     "comments:hide_comment": "comment",

@@ -4,9 +4,16 @@ selection), suggestions.py (propose, accept, modify-accept,
 reject, withdraw, resolve a conflict, bulk decide), dispositions.py (dispose of a thread, of a
 filtered set, answer a disposition; recording.py writes the row both it and suggestions end
 in), reanchoring.py (the step of revising that
-moves the threads).
+moves the threads), ballots.py (a coordinator's endorse, hold back, merge, undo; the vote).
 """
 
+from comments.actions.ballots import (
+    cast_vote,
+    endorse,
+    hold_back,
+    merge,
+    reopen_position,
+)
 from comments.actions.dispositions import (
     DisposalReport,
     answer,
@@ -55,19 +62,23 @@ __all__ = [
     "accept",
     "add_comment",
     "answer",
+    "cast_vote",
     "close_thread",
     "decide_many",
     "delete_comment",
     "dispose",
     "dispose_many",
     "edit_comment",
+    "endorse",
     "find_mentions",
     "hide_comment",
+    "hold_back",
     "locate_point",
     "locate_section",
     "locate_selection",
     "locked",
     "mark_conflicted",
+    "merge",
     "on_chapter_revised",
     "open_thread",
     "propose",
@@ -76,6 +87,7 @@ __all__ = [
     "recheck_open_suggestions",
     "record_acceptance",
     "reject",
+    "reopen_position",
     "reopen_thread",
     "resolve_conflict",
     "resolve_thread",

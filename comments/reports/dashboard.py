@@ -21,8 +21,9 @@ from django.utils.translation import ngettext
 
 from chapters import policies as chapter_policies
 from chapters.models import Chapter, Handbook, Round, SignOff, Status, Verdict
+from chapters.review import coordinated
 from comments import policies
-from comments.models import UNDECIDED, Kind, SuggestionStatus, ThreadStatus
+from comments.models import UNDECIDED, Kind, SuggestionStatus, ThreadStatus, Vote, VoteValue
 from handbook_review.people.models import Jurisdiction
 
 if TYPE_CHECKING:
@@ -109,16 +110,27 @@ class Cell:
     tally: Tally
     verdict: str | None  # the standing sign-off's Verdict, or None
     expected: bool  # the jurisdiction is invited to sign this chapter off
+    # A jurisdiction with a coordinator votes instead of signing off: its standing VoteValue.
+    by_vote: bool = False
+    vote: str | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.vote is not None if self.by_vote else self.verdict is not None
 
     @property
     def mark(self) -> str:
-        """✓ signed off, — invited but not signed off, nothing when not invited."""
-        if self.verdict is not None:
+        """✓ signed off (or voted), — invited but not, nothing when not invited."""
+        if self.signed:
             return "✓"
         return "—" if self.expected else ""
 
     @property
     def sign_off_label(self) -> str:
+        if self.by_vote:
+            if self.vote is not None:
+                return str(VoteValue(self.vote).label)
+            return _("not voted") if self.expected else _("not invited")
         if self.verdict == Verdict.WITH_COMMENTS:
             return _("with comments")
         if self.verdict == Verdict.NO_COMMENTS:
@@ -230,6 +242,21 @@ def dashboard(
             signed[jurisdiction_id] += 1
         verdicts[chapter_id, jurisdiction_id] = verdict  # the latest standing one wins
 
+    # Where a jurisdiction has a coordinator, its vote stands in the sign-off's place.
+    by_vote = coordinated([j.pk for j in jurisdictions])
+    votes = Vote.objects.filter(
+        chapter__in=chapter_ids, jurisdiction__in=by_vote, superseded_at__isnull=True
+    )
+    votes = votes.filter(round=round_) if round_ is not None else votes.filter(round__handbook=book)
+    cast: dict[tuple[int, int], str] = {}
+    for chapter_id, jurisdiction_id, value in votes.order_by(
+        "round__opens_at", "at", "pk"
+    ).values_list("chapter", "jurisdiction", "value"):
+        cast[chapter_id, jurisdiction_id] = value  # the latest round's wins
+    for key in [key for key in verdicts if key[1] in by_vote]:
+        del verdicts[key]
+    verdicts.update(cast)
+
     if round_ is not None:
         column_ids = {j.pk for j in jurisdictions}
         expected: set[tuple[int, int]] = {(c, j) for c in chapter_ids for j in column_ids}
@@ -252,6 +279,8 @@ def dashboard(
                 tally=scope.get((chapter.pk, j.pk), Tally()),
                 verdict=verdicts.get((chapter.pk, j.pk)),
                 expected=(chapter.pk, j.pk) in expected,
+                by_vote=j.pk in by_vote,
+                vote=cast.get((chapter.pk, j.pk)),
             )
             for j in jurisdictions
         ]

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from chapters import policies as chapter_policies
 from chapters.models import Chapter, Handbook, Round, SignOff, Verdict
+from chapters.review import has_coordinator
 from comments import policies
-from comments.models import Decision, Kind, Suggestion, Thread
+from comments.models import Decision, Kind, Suggestion, Thread, Vote, VoteValue
 from comments.reports.common import latest, thread_url, time_left
 
 if TYPE_CHECKING:
@@ -34,9 +35,16 @@ class ScopeChapter:
     url: str
     verdict: str | None
     open_threads: int  # open threads of the user's jurisdiction they can see
+    # A jurisdiction with a coordinator votes instead of signing off: its standing vote.
+    by_vote: bool = False
+    vote: str | None = None
 
     @property
     def sign_off_label(self) -> str:
+        if self.by_vote:
+            if self.vote is None:
+                return _("no vote cast yet")
+            return _("voted: %(value)s") % {"value": VoteValue(self.vote).label}
         if self.verdict == Verdict.WITH_COMMENTS:
             return _("signed off with comments")
         if self.verdict == Verdict.NO_COMMENTS:
@@ -79,9 +87,10 @@ class MyReview:
 def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
     """What is open for the user's jurisdiction and what became of the user's own threads.
 
-    Seven queries whatever the number of rounds, chapters, suggestions and threads: rounds,
-    their chapters, the jurisdiction's sign-offs, open threads per chapter, the user's
-    suggestions and their decisions, the user's comment threads.
+    Nine queries whatever the number of rounds, chapters, suggestions and threads: rounds,
+    their chapters, the jurisdiction's sign-offs, whether it has a coordinator and then its
+    standing votes, open threads per chapter, the user's suggestions and their decisions, the
+    user's comment threads.
     """
     rounds = list(
         chapter_policies.rounds.visible_to(user)
@@ -107,6 +116,19 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
         .order_by("at", "pk")
         .values_list("round", "chapter", "verdict")
     }
+    by_vote = has_coordinator(user.jurisdiction_id)
+    votes = (
+        {
+            (round_id, chapter_id): value
+            for round_id, chapter_id, value in Vote.objects.filter(
+                round__in=[r.pk for r in rounds],
+                jurisdiction=user.jurisdiction_id,
+                superseded_at__isnull=True,
+            ).values_list("round", "chapter", "value")
+        }
+        if by_vote
+        else {}
+    )
     open_threads = dict(
         policies.threads.visible_to(user)
         .open()
@@ -124,6 +146,8 @@ def my_review(book: Handbook, user: User, *, at: datetime) -> MyReview:
                 url=reverse("chapter", args=[book.slug, link.chapter_id]),
                 verdict=verdicts.get((link.round_id, link.chapter_id)),
                 open_threads=open_threads.get(link.chapter_id, 0),
+                by_vote=by_vote,
+                vote=votes.get((link.round_id, link.chapter_id)),
             )
         )
     scopes = [

@@ -35,6 +35,9 @@ class Event(models.TextChoices):
     ROUND_CLOSING = "round_closing", gettext_lazy("Review round closing soon")
     ROUND_CLOSED = "round_closed", gettext_lazy("Review round closed")
     EDITION_PUBLISHED = "edition_published", gettext_lazy("Edition published")
+    # A coordinator held back or merged your comment; a jurisdiction voted on a chapter.
+    POSITION = "position", gettext_lazy("Your comment consolidated by your coordinator")
+    VOTE = "vote", gettext_lazy("A jurisdiction's vote on a chapter")
 
 
 class EmailMode(models.TextChoices):

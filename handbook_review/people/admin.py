@@ -43,6 +43,22 @@ class RoleField(forms.TypedChoiceField):
         )
 
 
+def check_coordinator(form: forms.ModelForm[User]) -> None:
+    """A coordinator speaks for a reviewing jurisdiction: one must be chosen."""
+    data = form.cleaned_data
+    where = data.get("jurisdiction")
+    if data.get("role") == Role.COORDINATOR and (
+        where is None or where.kind != Jurisdiction.Kind.COUNTRY
+    ):
+        form.add_error(
+            "jurisdiction",
+            _(
+                "A coordinator speaks for a reviewing jurisdiction: choose the country whose"
+                " comments they consolidate and whose vote they cast."
+            ),
+        )
+
+
 class UserCreationForm(forms.ModelForm[User]):
     """An account made without a password: the person chooses it from the invitation."""
 
@@ -57,6 +73,11 @@ class UserCreationForm(forms.ModelForm[User]):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].lower()
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        check_coordinator(self)
+        return cleaned
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
@@ -77,6 +98,11 @@ class UserChangeForm(forms.ModelForm[User]):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["role"].initial = self.instance.role
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        check_coordinator(self)
+        return cleaned
 
 
 def invite(request: HttpRequest, user: User) -> None:

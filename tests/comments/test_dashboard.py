@@ -229,18 +229,19 @@ def test_query_count_does_not_grow_with_chapters_and_jurisdictions(editor, queri
         cell(large_response.context["board"], large.chapters.get(number=8), "MK").tally.total == 4
     )
     # session, user (with the header's unread count), user's permissions, group permissions,
-    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs; and the device
+    # handbook, rounds, jurisdictions, chapters, grouped thread counts, sign-offs, which
+    # jurisdictions have a coordinator (their votes are read only if any has); and the device
     # that gave the session its second factor (django-otp); the dispositions: chapters, grouped
     # counts of undisposed and contested threads, the round's agenda.
-    queries.expect(few, many, equal=14)
+    queries.expect(few, many, equal=15)
     everything_few = queries.get(client, url(small, round="all"))
     everything_many = queries.get(client, url(large, round="all"))
     # The same, plus which jurisdictions each chapter's rounds invited, and no agenda.
-    queries.expect(everything_few, everything_many, equal=14)
+    queries.expect(everything_few, everything_many, equal=15)
     # Listing the threads without a disposition: one query more, however many there are.
     listed_few = queries.get(client, url(small, show="undisposed", type="general"))
     listed_many = queries.get(client, url(large, show="undisposed", type="general"))
-    queries.expect(listed_few, listed_many, equal=15)
+    queries.expect(listed_few, listed_many, equal=16)
     assert many.response.context["dispositions"].undisposed == 8 * 5 * 4
     assert len(listed_many.response.context["dispositions"].listed) == 8 * 5 * 3
 

@@ -195,9 +195,10 @@ def test_query_count_is_the_same_for_one_and_many_items(
     many, review = count(client)
     assert (len(review.rounds), len(review.suggestions), len(review.threads)) == (6, 12, 6)
     # session, user (with the header's unread count), user's permissions, group permissions,
-    # handbook, rounds, their chapters, sign-offs, open threads per chapter, suggestions, their
+    # handbook, rounds, their chapters, sign-offs, whether the jurisdiction has a coordinator
+    # and, as Albania has one here, its votes; open threads per chapter, suggestions, their
     # decisions, comment threads (each with its disposition, joined).
-    queries.expect(one, many, equal=12)
+    queries.expect(one, many, equal=14)
     assert "Covered in chapter 3." in many.response.content.decode()
 
 
@@ -223,5 +224,6 @@ def test_a_coordinator_sees_their_jurisdictions_dispositions_in_constant_queries
         many.response.content.decode()
     )
     # As for a counterpart, but no decisions to fetch (no suggestions of their own), and their
-    # jurisdiction's threads with their dispositions.
-    queries.expect(one, many, equal=12)
+    # jurisdiction's threads with their dispositions; and, as Albania has a coordinator, whether
+    # it has and its votes.
+    queries.expect(one, many, equal=14)

@@ -31,6 +31,9 @@ COUNTERPARTS = [
     ("MK", "Aleksandar Stojanovski", "Marija Nikolovska"),
     ("RS", "Nikola Petrović", "Milica Jovanović"),
 ]
+# (e-mail, name, jurisdiction code): coordinators, who consolidate their jurisdiction's comments
+# and cast its vote (Albania votes; the others keep signing off, to show both).
+COORDINATORS = [("coordinator.al@example.org", "Besa Krasniqi", "AL")]
 # Chapter number -> workflow status, so the demo shows every state.
 STATUSES = {1: Status.APPROVED, 2: Status.CONSOLIDATION, 10: Status.DRAFT, 11: Status.DRAFT}
 
@@ -110,6 +113,17 @@ class Command(BaseCommand):
                         agency=agency,
                     )
                 )
+        for email, name, code in COORDINATORS:
+            logins.append(
+                self.user(
+                    email,
+                    name,
+                    Role.COORDINATOR,
+                    password,
+                    jurisdiction=Jurisdiction.objects.get(code=code),
+                    agency=Agency.BORDER_POLICE,
+                )
+            )
         return logins
 
     def load_handbook(self, *, editor: User) -> None:
