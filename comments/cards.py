@@ -20,6 +20,7 @@ from comments import policies
 from comments.access import expanded_thread
 from comments.forms import SuggestionForm, ThreadForm
 from comments.models import (
+    Category,
     Comment,
     Kind,
     Suggestion,
@@ -34,6 +35,8 @@ from handbook_review.people.models import Jurisdiction, User
 
 
 STATUS_FILTERS = {"open", "resolved", "orphaned"}
+# By type: one of Category's values, or "essential" (the technical comments marked so).
+TYPE_FILTERS = {*Category.values, "essential"}
 
 
 COMMENTS = Comment.objects.select_related("author", "author_jurisdiction", "hidden_by")
@@ -47,6 +50,8 @@ CARD_KEY_FIELDS = (
     "anchored_version",
     "updated_at",
     "kind",
+    "category",
+    "essential",
 )
 CARD_TEMPLATE = "comments/chapter.html#thread"
 
@@ -64,6 +69,12 @@ def filtered_threads(
     if jurisdiction.isdigit():
         chosen["jurisdiction"] = int(jurisdiction)
         threads = threads.filter(author_jurisdiction_id=int(jurisdiction))
+    kind = request.GET.get("type", "")
+    if kind in TYPE_FILTERS:
+        chosen["type"] = kind
+        threads = (
+            threads.filter(essential=True) if kind == "essential" else threads.filter(category=kind)
+        )
     author = request.GET.get("author", "")
     if author.isdigit():
         chosen["author"] = int(author)
@@ -156,7 +167,8 @@ def thread_cards(
     language = get_language()
     keys = {
         t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
-        f"{t.start}:{t.end}:{policies.threads.may_manage(request.user, t)}:{language}"
+        f"{t.start}:{t.end}:{t.category}:{t.essential}:"
+        f"{policies.threads.may_manage(request.user, t)}:{language}"
         for t in threads
     }
     cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])
