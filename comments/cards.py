@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from chapters import policies as chapter_policies
 from chapters.diffing import diff_html
 from chapters.models import Chapter
-from chapters.review import current_window
+from chapters.review import current_window, reviewed_before
 from comments import policies
 from comments.access import expanded_thread
 from comments.forms import SuggestionForm, ThreadForm
@@ -27,6 +27,7 @@ from comments.models import (
     Thread,
 )
 from comments.overlay import Overlay, suggestion_overlay
+from comments.rereview import Reviewed, last_reviewed_version
 from handbook_review import caching
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction, User
@@ -255,7 +256,18 @@ def chapter_page(
             "is_counterpart": counterpart,
             "proposed_view": proposed_view,
             "overlay": overlay,
+            "since_review": changed_since_review(chap, request.user) if counterpart else None,
             **threads,
         },
         status=status,
     )
+
+
+def changed_since_review(chap: Chapter, user: User) -> Reviewed | None:
+    """The version the user's jurisdiction last reviewed, if the chapter has changed since:
+    the chapter page's banner. Once per page; no query unless such a round has closed."""
+    if not reviewed_before(chap, user):
+        return None
+    assert user.jurisdiction_id is not None  # noqa: S101 (reviewed_before says so)
+    reviewed = last_reviewed_version(chap, user.jurisdiction_id)
+    return reviewed if reviewed is not None and reviewed.version < chap.version else None
