@@ -2,6 +2,8 @@
 the version their jurisdiction last reviewed, with their comments and the editors'
 dispositions beside each changed passage (comments.rereview)."""
 
+import re
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,12 +16,18 @@ from comments.rereview import SinceReview, last_reviewed_version, since_review
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction
 
+# A jurisdiction's code as people.Jurisdiction has them; anything else (a NUL byte, which
+# PostgreSQL refuses in a query, a code longer than the column) is no jurisdiction.
+CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
 
 def reviewing_jurisdiction(request: AuthedRequest, chap: Chapter) -> Jurisdiction | None:
     """Whose review the page is about: an editor's choice (?jurisdiction=<code>, None when
     not chosen yet), a counterpart's own jurisdiction; 404 for another one, or one that does
     not take part in the handbook."""
     code = request.GET.get("jurisdiction")
+    if code and not CODE.fullmatch(code):
+        raise Http404(_("There is no such jurisdiction in this handbook."))
     taking_part = chap.handbook.jurisdictions.all()
     if chapter_policies.handbooks.can(request.user, "see_drafts"):
         if not code:

@@ -268,7 +268,8 @@ def test_an_editor_chooses_whose_review(story, editor):
         ("editor", "RS", 404),  # not taking part in the handbook
         ("editor", "ZZ", 404),  # no such jurisdiction
         ("administrator", "BA", 200),
-        ("administrator", "nonsense%00", 404),
+        ("administrator", "nonsense%00", 404),  # a NUL byte: PostgreSQL would refuse it
+        ("editor", "A" * 40, 404),
     ],
 )
 def test_who_may_open_whose_review(story, request, role, jurisdiction, status):
