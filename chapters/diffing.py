@@ -254,3 +254,74 @@ def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
         chain.append(pairs[k])
         k = back[k]
     return chain[::-1]
+
+
+# --- Changed passages: what a reviewer reads again
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stretch of whole lines (paragraphs) that changed: its range in each text, and the
+    word diff of the two."""
+
+    old_start: int
+    old_end: int
+    new_start: int
+    new_end: int
+    html: str
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """Lines between two passages (or before the first, after the last) that did not change."""
+
+    paragraphs: int
+
+
+def passages(old: str, new: str) -> list[Passage | Unchanged]:
+    """The changed paragraphs of `new` against `old`, each with its word diff, and between
+    them how many paragraphs stayed as they were (blank lines do not count).
+
+    A paragraph is a line, as in the chapter's plain text, where every block is one. Changes
+    on one line make one passage; a change that runs over line breaks takes its lines with it.
+    """
+    blocks: list[Passage | Unchanged] = []
+    current: tuple[int, int] | None = None
+
+    def close(old_end: int, new_end: int) -> None:
+        assert current is not None  # noqa: S101 (only called with a passage open)
+        a, b = current
+        blocks.append(Passage(a, old_end, b, new_end, diff_html(old[a:old_end], new[b:new_end])))
+
+    def unchanged(text: str) -> None:
+        if count := sum(1 for line in text.split("\n") if line.strip()):
+            blocks.append(Unchanged(count))
+
+    ops = opcodes(old, new)
+    for n, (tag, i1, i2, j1, _j2) in enumerate(ops):
+        if tag != "equal":
+            if current is None:
+                current = (i1, j1)
+            continue
+        kept = old[i1:i2]
+        rest = 0
+        if current is not None:
+            at_line_start = (i1 == 0 or old[i1 - 1] == "\n") and (j1 == 0 or new[j1 - 1] == "\n")
+            if at_line_start:
+                close(i1, j1)
+            else:
+                first_break = kept.find("\n")
+                if first_break < 0:
+                    continue  # the same line goes on changing
+                rest = first_break + 1
+                close(i1 + rest, j1 + rest)
+            current = None
+        if n == len(ops) - 1:
+            unchanged(kept[rest:])
+            break
+        lead = max(rest, kept.rfind("\n") + 1)
+        unchanged(kept[rest:lead])
+        current = (i1 + lead, j1 + lead)
+    if current is not None:
+        close(len(old), len(new))
+    return blocks

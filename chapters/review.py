@@ -281,6 +281,18 @@ def current_window(
     return name, closes
 
 
+def reviewed_before(chapter: Chapter, user: User, at: datetime | None = None) -> bool:
+    """Has a round that invited the user's jurisdiction to review the chapter closed already?
+
+    Read from the rounds `current_window` fetched for the page, so it costs no query more; a
+    yes is the cue to ask comments.rereview which version that was.
+    """
+    if user.jurisdiction_id is None:
+        return False
+    at = at or clock.now()
+    return any(closes <= at for _opens, closes, _name in _windows(chapter, user))
+
+
 def _windows(chapter: Chapter, user: User) -> list[tuple[datetime, datetime, str]]:
     """When the user's rounds on this chapter are open: fetched once per chapter object and user.
 

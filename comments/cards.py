@@ -15,11 +15,12 @@ from django.utils.translation import get_language
 from chapters import policies as chapter_policies
 from chapters.diffing import diff_html
 from chapters.models import Chapter, Status
-from chapters.review import current_window
+from chapters.review import current_window, reviewed_before
 from comments import policies
 from comments.access import expanded_thread
 from comments.forms import SuggestionForm, ThreadForm
 from comments.models import (
+    Category,
     Comment,
     Disposition,
     DispositionKind,
@@ -28,6 +29,7 @@ from comments.models import (
     Thread,
 )
 from comments.overlay import Overlay, suggestion_overlay
+from comments.rereview import Reviewed, last_reviewed_version
 from handbook_review import caching
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction, User
@@ -36,6 +38,8 @@ from handbook_review.people.models import Jurisdiction, User
 
 
 STATUS_FILTERS = {"open", "resolved", "orphaned"}
+# By type: one of Category's values, or "essential" (the technical comments marked so).
+TYPE_FILTERS = {*Category.values, "essential"}
 
 
 COMMENTS = Comment.objects.select_related("author", "author_jurisdiction", "hidden_by")
@@ -49,6 +53,8 @@ CARD_KEY_FIELDS = (
     "anchored_version",
     "updated_at",
     "kind",
+    "category",
+    "essential",
 )
 CARD_TEMPLATE = "comments/chapter.html#thread"
 
@@ -66,6 +72,12 @@ def filtered_threads(
     if jurisdiction.isdigit():
         chosen["jurisdiction"] = int(jurisdiction)
         threads = threads.filter(author_jurisdiction_id=int(jurisdiction))
+    kind = request.GET.get("type", "")
+    if kind in TYPE_FILTERS:
+        chosen["type"] = kind
+        threads = (
+            threads.filter(essential=True) if kind == "essential" else threads.filter(category=kind)
+        )
     author = request.GET.get("author", "")
     if author.isdigit():
         chosen["author"] = int(author)
@@ -180,7 +192,8 @@ def thread_cards(
     language = get_language()
     keys = {
         t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
-        f"{t.start}:{t.end}:{policies.threads.may_manage(request.user, t)}:{language}"
+        f"{t.start}:{t.end}:{t.category}:{t.essential}:"
+        f"{policies.threads.may_manage(request.user, t)}:{language}"
         for t in threads
     }
     cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])
@@ -272,7 +285,18 @@ def chapter_page(
             "is_counterpart": counterpart,
             "proposed_view": proposed_view,
             "overlay": overlay,
+            "since_review": changed_since_review(chap, request.user) if counterpart else None,
             **threads,
         },
         status=status,
     )
+
+
+def changed_since_review(chap: Chapter, user: User) -> Reviewed | None:
+    """The version the user's jurisdiction last reviewed, if the chapter has changed since:
+    the chapter page's banner. Once per page; no query unless such a round has closed."""
+    if not reviewed_before(chap, user):
+        return None
+    assert user.jurisdiction_id is not None  # noqa: S101 (reviewed_before says so)
+    reviewed = last_reviewed_version(chap, user.jurisdiction_id)
+    return reviewed if reviewed is not None and reviewed.version < chap.version else None

@@ -6,7 +6,7 @@ from django_stubs_ext import StrOrPromise
 
 from chapters.models import Chapter, normalise_newlines
 from chapters.rendering import Heading
-from comments.models import COMMENT_MAX_CHARS, Visibility
+from comments.models import CATEGORY_HELP, COMMENT_MAX_CHARS, ESSENTIAL_HELP, Category, Visibility
 
 BODY_ERRORS = {
     "required": _("Write a comment."),
@@ -40,7 +40,42 @@ def verbatim_text(
     )
 
 
-class ThreadForm(forms.Form):
+class TypeFields(forms.Form):
+    """The type of a new thread or suggestion (ISO/IEC: general, technical, editorial) and
+    whether it is essential, which only a technical one can be. A form with these fields sets
+    `default_category`."""
+
+    default_category: str = Category.GENERAL
+    # Drawn by comments/_type_fields.html, not by the generic form_fields.html.
+    own_markup = ("category", "essential")
+
+    category = forms.ChoiceField(
+        label=_("Type"),
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the type: general, technical or editorial.")},
+    )
+    essential = forms.BooleanField(label=_("Essential"), required=False, help_text=ESSENTIAL_HELP)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].initial = self.default_category
+
+    def category_options(self) -> list[tuple[Any, StrOrPromise]]:
+        """Each type's radio button with the text that explains it."""
+        return [(radio, CATEGORY_HELP[Category(radio.data["value"])]) for radio in self["category"]]
+
+    def clean_essential(self) -> bool:
+        essential = bool(self.cleaned_data.get("essential"))
+        if essential and self.data.get(self.add_prefix("category")) != Category.TECHNICAL:
+            raise forms.ValidationError(
+                _("Only a technical comment can be essential: choose “Technical” or untick it."),
+                code="not_technical",
+            )
+        return essential
+
+
+class ThreadForm(TypeFields):
     """A new thread on a selection (filled by the page's script) or on a quote or section typed
     by hand, which works without JavaScript and from the keyboard."""
 
@@ -106,6 +141,8 @@ class SuggestionForm(ThreadForm):
     """A proposed replacement for the selected words (empty: delete them), or words to insert
     where the cursor was put (no words selected)."""
 
+    default_category = Category.EDITORIAL
+
     replacement = verbatim_text(
         _("Replace with"),
         rows=3,
@@ -128,7 +165,7 @@ class SuggestionForm(ThreadForm):
         del self.fields["section"]
 
     def clean(self) -> dict[str, Any]:
-        data = forms.Form.clean(self) or {}
+        data = TypeFields.clean(self) or {}
         if self.errors:
             return data
         exact = data.get("exact") or ""
@@ -151,8 +188,10 @@ class SuggestionForm(ThreadForm):
         return data
 
 
-class RewriteForm(forms.Form):
+class RewriteForm(TypeFields):
     """A whole section written again, as Markdown."""
+
+    default_category = Category.EDITORIAL
 
     section = forms.CharField(max_length=200, widget=forms.HiddenInput)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -156,6 +156,8 @@ def new_suggestion(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
                 rationale=data["body"],
                 visibility=data["visibility"],
                 mention_candidates=participants(chap),
+                category=data["category"],
+                essential=data["essential"],
             )
         except NeedsBlock as error:
             form = ask_for_block(request, chap, form, error)
@@ -260,6 +262,8 @@ def rewrite_section(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
                     rationale=data["body"],
                     section=heading_id,
                     mention_candidates=participants(chap),
+                    category=data["category"],
+                    essential=data["essential"],
                 )
             except (anchoring.AnchorError, NotAllowed) as error:
                 form.add_error(None, str(error))

@@ -5,6 +5,7 @@ from comments import (
     coordination_views,
     disposition_views,
     report_views,
+    rereview_views,
     suggestion_views,
     views,
 )
@@ -14,6 +15,11 @@ app_name = "comments"
 urlpatterns = [
     path("h/<slug:slug>/c/<int:pk>/threads/new/", views.new_thread, name="new_thread"),
     path("h/<slug:slug>/c/<int:pk>/annotations/", annotation_views.annotations, name="annotations"),
+    path(
+        "h/<slug:slug>/c/<int:pk>/since-review/",
+        rereview_views.since_review_page,
+        name="since_review",
+    ),
     path(
         "h/<slug:slug>/c/<int:pk>/suggestions/new/",
         suggestion_views.new_suggestion,

@@ -122,11 +122,15 @@ def new_thread(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
                 visibility=data["visibility"],
                 section=data["section"],
                 mention_candidates=participants(chap),
+                category=data["category"],
+                essential=data["essential"],
             )
         except anchoring.AnchorError as error:
             form.add_error("exact", str(error))
         except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
+            if not policies.threads.may_comment(request.user, chap):
+                raise PermissionDenied(str(error)) from error
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Comment added."))
             return back_to_thread(thread)

@@ -92,6 +92,8 @@ RULES = {
     "chapters:history": (sees("chapter"), anyone, 200),
     "chapters:workflow": (sees("chapter"), anyone, 200),
     "comments:annotations": (sees("chapter"), anyone, 200),
+    # Editors choose whose review (a bare GET lists the jurisdictions); counterparts see their own.
+    "comments:since_review": (sees("chapter"), anyone, 200),
     "chapters:edit_chapter": (sees("chapter"), may(chapters, "edit"), 200),
     # A bare GET names no section: there is nothing to rewrite.
     "comments:rewrite_section": (sees("chapter"), anyone, 404),

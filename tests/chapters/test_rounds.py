@@ -97,6 +97,7 @@ def thread_post(client, chapter):
             "version": chapter.version,
             "body": "Add the model.",
             "visibility": "everyone",
+            "category": "general",
         },
     )
 
@@ -114,6 +115,7 @@ def suggestion_post(client, chapter):
             "replacement": "the calibre and the model",
             "body": "The model too.",
             "visibility": "everyone",
+            "category": "general",
         },
     )
 

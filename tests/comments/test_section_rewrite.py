@@ -52,6 +52,7 @@ def data(chapter, **changes):
         "version": chapter.version,
         "replacement": REWRITE,
         "body": "Cite the ATT as well.",
+        "category": "editorial",
         **changes,
     }
 

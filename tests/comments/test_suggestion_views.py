@@ -49,6 +49,7 @@ def act(client, action, suggestion):
                 "replacement": "sealed bag",
                 "body": "Shorter.",
                 "visibility": "everyone",
+                "category": "editorial",
             },
         )
     if action == "accept":
@@ -112,6 +113,7 @@ def test_a_proposal_through_the_page_records_its_source_range(text_chapter, coun
             "replacement": "sealed bag",
             "body": "Shorter.",
             "visibility": "everyone",
+            "category": "editorial",
         },
     )
     assert response.status_code == 302
@@ -139,6 +141,7 @@ def test_bad_proposals_are_refused_and_the_text_kept(text_chapter, counterpart, 
         "replacement": "sealed bag",
         "body": "My careful rationale.",
         "visibility": "everyone",
+        "category": "editorial",
         **change,
     }
     url = reverse("comments:new_suggestion", args=[text_chapter.handbook.slug, text_chapter.pk])
@@ -162,6 +165,7 @@ def test_a_suggestion_on_a_chapter_not_in_review_is_refused(handbook, editor, co
             "replacement": "bag",
             "body": "x",
             "visibility": "everyone",
+            "category": "editorial",
         },
     )
     assert response.status_code == 403

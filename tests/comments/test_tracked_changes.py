@@ -182,6 +182,7 @@ def form_data(chapter, words, replacement, **changes):
         "replacement": replacement,
         "body": "My careful rationale.",
         "visibility": "everyone",
+        "category": "editorial",
         **changes,
     }
 
@@ -272,6 +273,7 @@ def insertion_data(chapter, before, words):
         "replacement": words,
         "body": "Registration too.",
         "visibility": "everyone",
+        "category": "editorial",
     }
 
 

@@ -38,6 +38,7 @@ def new_thread_data(chapter, **extra):
         "version": chapter.version,
         "body": "Add the model.",
         "visibility": "everyone",
+        "category": "general",
         **extra,
     }
 
