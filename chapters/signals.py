@@ -11,3 +11,8 @@ approval_check = Signal()
 
 # The same, before a chapter in review goes back to draft: reasons are the discussion on it.
 draft_check = Signal()
+
+# Sent once a published edition is committed (from transaction.on_commit), with
+# edition=<Edition>. The comments floor mails each jurisdiction's coordinators what happened to
+# their comments; a receiver that fails does not undo the publication.
+edition_published = Signal()
