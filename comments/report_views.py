@@ -83,6 +83,7 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
             "chosen": str(round_.pk) if round_ else ALL,
             "all_value": ALL,
             "round_query": f"?round={round_.pk}" if round_ else "",
+            "report_types": Category.choices,
             "now": now,
         },
     )

@@ -200,7 +200,8 @@ NO_DISPOSITION = _("(no disposition yet)")
 def report_threads(scope: Scope, user: User, filters: Filters | None = None) -> list[Thread]:
     """The threads of the report that `user` may see, with what their rows show: four queries
     however many (threads, comments, answers, and the chapters' past versions or orphans' anchors
-    at most one each)."""
+    at most one each). Every jurisdiction's: one jurisdiction's report keeps the numbers of the
+    whole (see `build`)."""
     filters = filters or Filters()
     threads = (
         policies.threads.visible_to(user)
@@ -212,8 +213,6 @@ def report_threads(scope: Scope, user: User, filters: Filters | None = None) -> 
         threads = threads.filter(category=filters.category)
     if filters.essential:
         threads = threads.filter(essential=True)
-    if filters.jurisdiction is not None:
-        threads = threads.filter(author_jurisdiction=filters.jurisdiction)
     return list(
         threads.select_related(
             "chapter",
@@ -378,7 +377,9 @@ class Summary:
     total: int
 
 
-def summary(scope: Scope, rows: list[dict[str, Any]]) -> Summary:
+def summary(
+    scope: Scope, rows: list[dict[str, Any]], jurisdiction: Jurisdiction | None = None
+) -> Summary:
     """The jurisdictions' vote per round and chapter (a jurisdiction without a coordinator: its
     sign-off), the counts per disposition and answer, and the overridden approvals. Five queries
     (rounds with their chapters and jurisdictions, votes with their essentials, sign-offs,
@@ -405,6 +406,8 @@ def summary(scope: Scope, rows: list[dict[str, Any]]) -> Summary:
         for s in SignOff.objects.filter(round__in=rounds, withdrawn_at__isnull=True)
     }
     jurisdictions = sorted({j for r in rounds for j in r.jurisdictions.all()}, key=lambda j: j.name)
+    if jurisdiction is not None:  # one jurisdiction's report shows its own votes
+        jurisdictions = [j for j in jurisdictions if j.pk == jurisdiction.pk]
     coordinated = policies.reports.coordinated(jurisdictions)
     numbers = {row["thread"]: row["number"] for row in rows}
     lines = []
@@ -510,7 +513,11 @@ def build(scope: Scope, user: User, filters: Filters | None, *, at: datetime) ->
     for t in threads:  # every thread is of the scope's handbook: the links need its slug only
         t.chapter.handbook = scope.handbook
     rows = report_rows(threads)
-    return Report(scope, filters, rows, summary(scope, rows), at)
+    if filters.jurisdiction is not None:
+        # Numbered with everyone's, so that a jurisdiction's "no. 5" is the report's no. 5.
+        name = filters.jurisdiction.name
+        rows = [row for row in rows if row["jurisdiction"] == name]
+    return Report(scope, filters, rows, summary(scope, rows, filters.jurisdiction), at)
 
 
 def to_csv(report: Report) -> bytes:
