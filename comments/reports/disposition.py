@@ -606,23 +606,46 @@ def to_xlsx(report: Report) -> bytes:
 
 
 def pdf_cell(row: dict[str, Any], key: str) -> Any:
-    """In print the comment carries its replies, summarised, below it."""
+    """In print the comment carries its replies, summarised, below it; the number says it is
+    one."""
+    if key == "number":
+        return _("No. %(number)s") % {"number": row["number"]}
+    if key == "section" and row["section"]:
+        return _("Section %(number)s") % {"number": row["section"]}
     if key == "comment" and row["replies"]:
         label = _("Replies (%(n)s):") % {"n": row["reply_count"]}
         return f"{row['comment']}\n\n{label}\n{row['replies']}"
     return row[key]
 
 
+# In print the row is two cells: who and where (number to type), then what was said and done
+# (comment to answer), each a paragraph the width of the page. The template's thirteen columns
+# side by side would wrap every cell into a narrow strip: twice the pages, and WeasyPrint's time
+# grows with the lines it sets.
+PDF_WHO = 7  # number, jurisdiction, agency, author, section, paragraph, type
+
+
 def to_html(report: Report) -> str:
     """The print document the PDF and the DOCX are made from: one table per section, the
     header repeated on every page, then the summary."""
+    who, what = PDF_COLUMNS[:PDF_WHO], PDF_COLUMNS[PDF_WHO:]
     return render_to_string(
         "comments/disposition_report.html",
         {
             "report": report,
-            "columns": PDF_COLUMNS,
+            "who_columns": who,
+            "what_columns": what,
             "groups": [
-                (g, [[pdf_cell(row, c.key) for c in PDF_COLUMNS] for row in g.rows])
+                (
+                    g,
+                    [
+                        (
+                            [(c, pdf_cell(row, c.key)) for c in who],
+                            [(c, pdf_cell(row, c.key)) for c in what],
+                        )
+                        for row in g.rows
+                    ],
+                )
                 for g in grouped(report.rows)
             ],
             "summary": report.summary,
