@@ -24,7 +24,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seeding import Seeded, progress, scratch_database, seed, sentence, set_up_django
+from seeding import (
+    Review,
+    Seeded,
+    progress,
+    scratch_database,
+    seed,
+    seed_review,
+    sentence,
+    set_up_django,
+)
 
 Figures = dict[str, Any]
 
@@ -45,7 +54,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated measurements (page, reanchor, accept, text, pdf); default: all",
+        help=(
+            "comma-separated measurements (page, reanchor, accept, text, pdf, disposition); "
+            "default: all"
+        ),
     )
     args = parser.parse_args(argv)
     if args.comments < args.threads:
@@ -234,12 +246,81 @@ def measure_pdf(seeded: Seeded, args: argparse.Namespace) -> Figures:
     return dict(exports.measure_pdf())
 
 
+def measure_disposition(seeded: Seeded, args: argparse.Namespace) -> Figures:
+    """The end of a big round (30 chapters, 6 jurisdictions, 3,000 threads with dispositions,
+    answers, votes; bench/seeding.py seed_review): the whole round's disposition report as
+    XLSX and as PDF through its view (seconds, caches warm as after any earlier page), and the
+    editors' dashboard (server time, median of 5, and its queries, which must be those of a
+    handbook with 30 threads)."""
+    import statistics as stats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    def log_in(client: Any, person: Any) -> None:
+        # Editors need a second factor: the bench's session is marked verified, as a login is.
+        client.force_login(person)
+        device, _ = StaticDevice.objects.get_or_create(
+            user=person, name="bench", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    rng = random.Random(args.seed)
+    big = seed_review(rng, slug="review-3000", chapters=30, threads=3_000)
+    small = seed_review(rng, slug="review-30", chapters=30, threads=30)
+    client = Client()
+    log_in(client, big.editor)
+
+    def timed(url: str) -> tuple[float, Any]:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"bench: {url} gave {response.status_code}")
+        return elapsed, response
+
+    def report(fmt: str, review: Review) -> str:
+        address = reverse(f"comments:disposition_report_{fmt}", args=[review.handbook.slug])
+        return f"{address}?round={review.round.pk}"
+
+    timed(report("csv", big))  # warm-up: renders and caches the chapters' sections and text
+    figures: Figures = {}
+    seconds, response = timed(report("xlsx", big))
+    figures["disposition_xlsx_s"] = round(seconds, 2)
+    figures["disposition_xlsx_kb"] = len(response.content) // 1024
+    seconds, response = timed(report("pdf", big))
+    figures["disposition_pdf_s"] = round(seconds, 2)
+    figures["disposition_pdf_kb"] = len(response.content) // 1024
+
+    def dashboard(review: Review) -> str:
+        address = reverse("comments:dashboard", args=[review.handbook.slug])
+        return f"{address}?round={review.round.pk}"
+
+    for review, key in ((small, "dashboard_queries_30"), (big, "dashboard_queries_3000")):
+        log_in(client, review.editor)
+        timed(dashboard(review))
+        with CaptureQueriesContext(connection) as queries:
+            timed(dashboard(review))
+        figures[key] = len(queries.captured_queries)
+    figures["dashboard_3000_ms"] = round(
+        stats.median(timed(dashboard(big))[0] * 1000 for _ in range(5)), 1
+    )
+    return figures
+
+
 MEASUREMENTS: list[Callable[[Seeded, argparse.Namespace], Figures]] = [
     measure_chapter_page,
     measure_reanchor,
     measure_accept,
     measure_text,
     measure_pdf,
+    measure_disposition,
 ]
 
 # Figure -> (budget as shown, whether the figures meet it).
@@ -266,6 +347,13 @@ BUDGETS: dict[str, tuple[str, Callable[[Figures], bool]]] = {
     "pdf_demo_s": ("<= 15 s", lambda f: f["pdf_demo_s"] <= 15),
     "pdf_300_pages_s": ("<= 60 s", lambda f: f["pdf_300_pages_s"] <= 60),
     "pdf_300_pages_peak_mb": ("<= 1024 MB", lambda f: f["pdf_300_pages_peak_mb"] <= 1024),
+    "disposition_xlsx_s": ("<= 5 s", lambda f: f["disposition_xlsx_s"] <= 5),
+    "disposition_pdf_s": ("<= 20 s", lambda f: f["disposition_pdf_s"] <= 20),
+    "dashboard_3000_ms": ("<= 300 ms", lambda f: f["dashboard_3000_ms"] <= 300),
+    "dashboard_queries_3000": (
+        "= queries with 30 threads",
+        lambda f: f["dashboard_queries_3000"] == f["dashboard_queries_30"],
+    ),
 }
 
 

@@ -269,3 +269,162 @@ def seed(args: argparse.Namespace) -> Seeded:
         threads=args.threads,
         comments=args.comments,
     )
+
+
+# --- A whole review closing: 30 chapters, 6 jurisdictions, 3,000 threads with outcomes --------
+
+
+@dataclass
+class Review:
+    handbook: Any
+    round: Any
+    editor: Any
+    threads: int
+
+
+def seed_review(
+    rng: random.Random, *, slug: str, chapters: int, threads: int, words: int = 1_500
+) -> Review:
+    """A handbook at the end of a round: every jurisdiction commented on every chapter, the
+    editors gave most threads a disposition, some commenters answered, coordinators voted and
+    the jurisdictions without one signed off. Threads and their records are bulk-inserted rows
+    (the report reads rows; how they came to be is the actions' business and measured
+    elsewhere), placed on real words of the chapter texts."""
+    from chapters.models import SignOff
+    from comments.models import Answer, Comment, Disposition, Thread, Vote
+    from handbook_review.clock import now
+    from handbook_review.people.models import Agency, Jurisdiction, Role
+    from tests import factories
+
+    codes = ["AL", "BA", "XK", "ME", "MK", "RS"]
+    handbook = factories.handbook(slug=slug, codes=tuple(codes))
+    jurisdictions = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
+    officers = {
+        code: factories.user(
+            Role.COUNTERPART, code=code, agency=Agency.BORDER_POLICE, name=f"{slug} officer {code}"
+        )
+        for code in codes
+    }
+    coordinated = codes[:3]  # the others sign off
+    coordinators = {
+        code: factories.user(
+            Role.COORDINATOR, code=code, agency=Agency.BORDER_POLICE, name=f"{slug} coord {code}"
+        )
+        for code in coordinated
+    }
+    editor = factories.user(Role.EDITOR, code="RS", agency=Agency.OTHER, name=f"{slug} editor")
+    made = [
+        factories.chapter(
+            handbook,
+            by=editor,
+            title=HEADINGS[n % len(HEADINGS)],
+            body=markdown_chapter(words, rng),
+            in_round=False,
+        )
+        for n in range(chapters)
+    ]
+    round_ = factories.review_round(
+        handbook,
+        made,
+        opens_at=now() - timedelta(hours=2),
+        closes_at=now() + timedelta(days=30),
+        by=editor,
+        name=f"{slug} round",
+    )
+    texts = {c.pk: c.plain_text() for c in made}
+    spots = {pk: list(re.finditer(r"\w+ \w+ \w+", text)) for pk, text in texts.items()}
+    rows = []
+    for n in range(threads):
+        chapter = made[n % chapters]
+        text = texts[chapter.pk]
+        spot = rng.choice(spots[chapter.pk])
+        code = codes[n % len(codes)]
+        category = rng.choice(["general", "technical", "editorial"])
+        rows.append(
+            Thread(
+                chapter=chapter,
+                author=officers[code],
+                author_jurisdiction=jurisdictions[code],
+                author_agency=Agency.BORDER_POLICE,
+                category=category,
+                essential=category == "technical" and rng.random() < 0.2,
+                round=round_,
+                version=chapter.version,
+                exact=spot[0],
+                prefix=text[max(0, spot.start() - 32) : spot.start()],
+                suffix=text[spot.end() : spot.end() + 32],
+                anchored_version=chapter.version,
+                start=spot.start(),
+                end=spot.end(),
+                current_exact=spot[0],
+            )
+        )
+    created = Thread.objects.bulk_create(rows, batch_size=500)
+    comments = []
+    for t in created:
+        body = f"{sentence(rng)} Shqipëri, çështje; Гранична полиција."
+        comments.append(
+            Comment(
+                thread=t,
+                author=t.author,
+                author_jurisdiction=t.author_jurisdiction,
+                author_agency=t.author_agency,
+                body=body,
+                body_html=f"<p>{body}</p>",
+            )
+        )
+        if rng.random() < 0.3:
+            reply = sentence(rng)
+            comments.append(
+                Comment(thread=t, author=editor, body=reply, body_html=f"<p>{reply}</p>")
+            )
+    Comment.objects.bulk_create(comments, batch_size=1_000)
+    kinds = ["accepted", "modified", "not_accepted", "noted", "deferred"]
+    disposed = [t for t in created if rng.random() < 0.9]
+    dispositions = Disposition.objects.bulk_create(
+        [
+            Disposition(
+                thread=t,
+                kind=(kind := rng.choice(kinds)),
+                reason=sentence(rng) if kind != "accepted" else "",
+                applied_text=sentence(rng, 4, 10) if kind == "modified" else "",
+                version=t.version,
+                by=editor,
+            )
+            for t in disposed
+        ],
+        batch_size=1_000,
+    )
+    answers = []
+    for t, d in zip(disposed, dispositions, strict=True):
+        t.disposition = d
+        if rng.random() < 0.3:
+            t.answer = rng.choice(["accepted", "contested"])
+            answers.append(Answer(disposition=d, kind=t.answer, reason=sentence(rng), by=t.author))
+    Thread.objects.bulk_update(disposed, ["disposition", "answer"], batch_size=1_000)
+    Answer.objects.bulk_create(answers, batch_size=1_000)
+    Vote.objects.bulk_create(
+        Vote(
+            round=round_,
+            chapter=c,
+            jurisdiction=jurisdictions[code],
+            value=rng.choice(["approve", "approve_with_comments"]),
+            version=c.version,
+            by=coordinators[code],
+        )
+        for c in made
+        for code in coordinated
+    )
+    SignOff.objects.bulk_create(
+        SignOff(
+            round=round_,
+            chapter=c,
+            jurisdiction=jurisdictions[code],
+            verdict="with_comments",
+            by=officers[code],
+        )
+        for c in made
+        for code in codes[3:]
+    )
+    progress(f"seeded review {slug}: {chapters} chapters, {threads} threads with outcomes")
+    return Review(handbook=handbook, round=round_, editor=editor, threads=threads)

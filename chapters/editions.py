@@ -23,7 +23,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from chapters import exporting, jobs, notices, policies
+from chapters import exporting, jobs, notices, policies, signals
 from chapters.models import (
     Chapter,
     Edition,
@@ -125,6 +125,9 @@ def publish(
             for c in chapters
         )
         transaction.on_commit(partial(notices.notify_edition, edition), robust=True)
+        transaction.on_commit(
+            partial(signals.edition_published.send, sender=Edition, edition=edition), robust=True
+        )
     return edition
 
 

@@ -16,3 +16,7 @@ draft_check = Signal()
 # signing off, receivers return {(chapter_id, jurisdiction_id): (vote label, voter, when)} for its
 # standing votes in the round (the comments app holds the votes).
 round_votes = Signal()
+# Sent once a published edition is committed (from transaction.on_commit), with
+# edition=<Edition>. The comments floor mails each jurisdiction's coordinators what happened to
+# their comments; a receiver that fails does not undo the publication.
+edition_published = Signal()

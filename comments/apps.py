@@ -7,12 +7,15 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments and suggestions")
 
     def ready(self) -> None:
-        from chapters.signals import chapter_revised
+        from chapters.signals import chapter_revised, edition_published
         from comments import (
             ballots,  # noqa: F401  (the receiver of round_votes)
             vetoes,  # noqa: F401  (receivers of approval_check, draft_check)
         )
         from comments.actions import on_chapter_revised
+        from comments.notices import on_edition_published
 
         # Re-anchoring: the step of revising this floor owns (comments/actions/reanchoring.py).
         chapter_revised.connect(on_chapter_revised, dispatch_uid="comments.reanchor")
+        # Each jurisdiction's coordinators hear what happened to their comments.
+        edition_published.connect(on_edition_published, dispatch_uid="comments.edition_report")

@@ -4,25 +4,33 @@ suggestion. A person is only told of (and only e-mailed the words of) a thread t
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
+from django.db.models import Count
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from chapters.models import Edition
 from comments.models import (
     Answer,
     AnswerKind,
     Comment,
     Decision,
     Disposition,
+    DispositionKind,
     Kind,
     Position,
     PositionKind,
     Thread,
+    Visibility,
     Vote,
 )
-from comments.policies import ballots, dispositions, threads
+from comments.policies import ballots, dispositions, reports, threads
 from handbook_review.notifications.delivery import excerpt, notify, store
 from handbook_review.notifications.models import Event, Notification
+from handbook_review.people.models import Jurisdiction
 
 
 def thread_url(thread: Thread) -> str:
@@ -395,3 +403,83 @@ def notify_vote(vote: Vote) -> list[Notification]:
             for person in ballots.told_of_votes(chapter)
         ]
     )
+
+
+# --- The disposition report, to the coordinators, when an edition is published
+
+
+def on_edition_published(sender: object, *, edition: Edition, **kwargs: object) -> None:
+    notify_jurisdiction_reports(edition)
+
+
+def notify_jurisdiction_reports(edition: Edition) -> list[Notification]:
+    """Tell the coordinators of each jurisdiction that commented in the making of the edition
+    what became of their comments: the counts per disposition, how many they contested, and a
+    link to their jurisdiction's report (comments:jurisdiction_report_xlsx), which they may
+    download. Counted over the threads everyone taking part may see, coordinators' internal
+    ones left out, as the report does; one notification per person and jurisdiction's report.
+    """
+    from comments.reports.disposition import Scope
+
+    edition = Edition.objects.select_related("handbook", "previous").get(pk=edition.pk)
+    scope = Scope.of_edition(edition)
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    contested: Counter[int] = Counter()
+    for row in (
+        Thread.objects.filter(chapter__handbook=edition.handbook, visibility=Visibility.EVERYONE)
+        .filter(scope.threads())
+        .exclude(position=PositionKind.INTERNAL)
+        .exclude(author_jurisdiction=None)
+        .values("author_jurisdiction", "disposition__kind", "answer")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["author_jurisdiction"]][row["disposition__kind"] or ""] += row["n"]
+        if row["answer"] == AnswerKind.CONTESTED:
+            contested[row["author_jurisdiction"]] += row["n"]
+    labels = dict(DispositionKind.choices)
+    told: list[Notification] = []
+    for jurisdiction in Jurisdiction.objects.filter(pk__in=counts).order_by("name"):
+        people = list(reports.coordinators(jurisdiction))
+        if not people:
+            continue
+        found = counts[jurisdiction.pk]
+        names = {
+            "jurisdiction": jurisdiction.name,
+            "label": edition.label,
+            "title": edition.title,
+            "n": found.total(),
+        }
+        lines = [
+            _(
+                "Edition %(label)s of “%(title)s” is published. %(jurisdiction)s made "
+                "%(n)s comments and suggestions in its making; this is what became of them:"
+            )
+            % names
+        ]
+        lines += [f"- {labels[kind]}: {found[kind]}" for kind in labels if found[kind]]
+        if found[""]:
+            lines.append(f"- {_('No disposition')}: {found['']}")
+        if contested[jurisdiction.pk]:
+            lines.append(
+                _("%(n)s of the dispositions were contested.") % {"n": contested[jurisdiction.pk]}
+            )
+        lines.append(_("The report lists each comment with the editors' observation."))
+        url = (
+            reverse(
+                "comments:jurisdiction_report_xlsx",
+                args=[edition.handbook.slug, jurisdiction.code],
+            )
+            + f"?edition={edition.pk}"
+        )
+        told += notify(
+            people,
+            event=Event.EDITION_PUBLISHED,
+            key=f"edition-report:{edition.pk}:{jurisdiction.code}",
+            subject=_(
+                "What happened to %(jurisdiction)s's comments: edition %(label)s of “%(title)s”"
+            )
+            % names,
+            body="\n".join(lines),
+            url=url,
+        )
+    return told

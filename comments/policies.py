@@ -13,6 +13,7 @@ suggest while a round invites them; editors on any chapter they can read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from django.db.models import Q, QuerySet
@@ -22,7 +23,7 @@ from chapters import policies as chapter_policies
 from chapters.models import Chapter
 from chapters.review import can_review
 from comments.models import PositionKind, Thread, ThreadQuerySet, Visibility
-from handbook_review.people.models import User
+from handbook_review.people.models import Jurisdiction, User
 from handbook_review.policies import Policy, Someone, having
 
 
@@ -174,3 +175,38 @@ class BallotPolicy(Policy):
 
 
 ballots = BallotPolicy()
+
+
+class ReportPolicy(Policy):
+    """The disposition report: editors report on every jurisdiction; a coordinator receives and
+    downloads their own jurisdiction's ("what happened to our comments")."""
+
+    permissions: ClassVar = {
+        "view_all": "comments.view_all_threads",
+        "coordinate": "comments.coordinate_jurisdiction",
+    }
+
+    def may_report_on(self, user: User, jurisdiction: Jurisdiction) -> bool:
+        if self.can(user, "view_all"):
+            return True
+        return self.can(user, "coordinate") and user.jurisdiction_id == jurisdiction.pk
+
+    def coordinators(self, jurisdiction: Jurisdiction) -> QuerySet[User]:
+        """may_report_on turned round, for one jurisdiction's coordinators (not the editors)."""
+        return User.objects.filter(
+            having(self.permissions["coordinate"]), is_active=True, jurisdiction=jurisdiction
+        )
+
+    def coordinated(self, jurisdictions: Iterable[Jurisdiction]) -> set[int]:
+        """The ids of those of `jurisdictions` that have an active coordinator (one query):
+        their vote replaces the sign-off."""
+        return set(
+            User.objects.filter(
+                having(self.permissions["coordinate"]),
+                is_active=True,
+                jurisdiction__in=[j.pk for j in jurisdictions],
+            ).values_list("jurisdiction_id", flat=True)
+        )
+
+
+reports = ReportPolicy()

@@ -91,4 +91,24 @@ urlpatterns = [
         {"fmt": "csv"},
         name="resolution_matrix_csv",
     ),
+    # The disposition report (issue 13): the whole of it for editors, one jurisdiction's part
+    # for its coordinators.
+    *(
+        path(
+            f"h/<slug:slug>/disposition-report.{fmt}",
+            report_views.disposition_report,
+            {"fmt": fmt},
+            name=f"disposition_report_{fmt}",
+        )
+        for fmt in ("xlsx", "csv", "pdf", "docx")
+    ),
+    *(
+        path(
+            f"h/<slug:slug>/disposition-report/<str:code>.{fmt}",
+            report_views.jurisdiction_report,
+            {"fmt": fmt},
+            name=f"jurisdiction_report_{fmt}",
+        )
+        for fmt in ("xlsx", "pdf")
+    ),
 ]

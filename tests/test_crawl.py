@@ -288,6 +288,7 @@ BAD_BY_NAME = {
     "number": 999,
     "path": "no/such/file.png",
     "filename": "0" * 32 + ".png",  # a well-formed name of no stored image
+    "code": "ZZ",  # no jurisdiction
 }
 # Django's own: an unknown reset link shows a page that says so.
 NOT_OURS = {"password_reset_confirm"}

@@ -17,6 +17,7 @@ from chapters.models import Export, ImportJob, JobState, SignOff
 from comments import policies as comment_policies
 from comments.models import Suggestion
 from handbook_review.notifications.models import Notification
+from handbook_review.people.models import Jurisdiction
 from tests import factories
 from tests.conftest import ROLES, client_for
 from tests.test_crawl import media, parameters_of, review  # noqa: F401  (fixtures)
@@ -68,6 +69,12 @@ def may(policy, action):
     return lambda person, scene: policy.can(person, action)
 
 
+def reports_on(code):
+    return lambda person, scene: comment_policies.reports.may_report_on(
+        person, Jurisdiction.objects.get(code=code)
+    )
+
+
 def owns(kind, field):
     return lambda person, scene: getattr(scene[kind], field) == person.pk
 
@@ -111,8 +118,18 @@ RULES = {
     ),
     "comments:dashboard": (sees("handbook"), may(threads, "view_all"), 200),
     "comments:coordination": (sees("handbook"), may(ballots, "coordinate"), 200),
-    "comments:resolution_matrix_csv": (sees("handbook"), may(threads, "view_all"), 200),
-    "comments:resolution_matrix_xlsx": (sees("handbook"), may(threads, "view_all"), 200),
+    # The old matrix's URLs send editors on to the disposition report, the same scope.
+    "comments:resolution_matrix_csv": (sees("handbook"), may(threads, "view_all"), 302),
+    "comments:resolution_matrix_xlsx": (sees("handbook"), may(threads, "view_all"), 302),
+    **{
+        f"comments:disposition_report_{fmt}": (sees("handbook"), may(threads, "view_all"), 200)
+        for fmt in ("xlsx", "csv", "pdf", "docx")
+    },
+    # One jurisdiction's report (the scene's: Albania): its coordinators and the editors.
+    **{
+        f"comments:jurisdiction_report_{fmt}": (sees("handbook"), reports_on("AL"), 200)
+        for fmt in ("xlsx", "pdf")
+    },
     "chapters:round": (sees("round"), anyone, 200),
     "chapters:edit_round": (sees("round"), may(rounds, "manage"), 200),
     "chapters:edition": (sees("edition"), anyone, 200),
@@ -242,6 +259,7 @@ def url_for(name: str, parameters: list[str], scene) -> str:
         "number": 1,
         "label": "1.1",
         "filename": scene["image"].name.removeprefix("images/"),
+        "code": "AL",
         "uidb64": "MQ",
         "token": "no-such-token",
     }

@@ -35,10 +35,10 @@ from chapters.exporting.document import ExportChapter, ExportDocument, Exporter,
 from chapters.exporting.html import to_html
 from chapters.exporting.markdown import chapter_filename, to_markdown_bundle
 from chapters.exporting.pandoc import _pandoc as _pandoc
-from chapters.exporting.pandoc import to_docx, to_epub
+from chapters.exporting.pandoc import html_to_docx, to_docx, to_epub
 from chapters.exporting.pdf import _local_fetcher as _local_fetcher
 from chapters.exporting.pdf import _page_footnotes as _page_footnotes
-from chapters.exporting.pdf import pdf_html, to_pdf
+from chapters.exporting.pdf import html_to_pdf, pdf_html, to_pdf
 
 FORMATS: dict[str, tuple[Exporter, str, str]] = {
     "pdf": (to_pdf, "pdf", "application/pdf"),
@@ -59,6 +59,8 @@ __all__ = [
     "ExportError",
     "Exporter",
     "chapter_filename",
+    "html_to_docx",
+    "html_to_pdf",
     "pdf_html",
     "to_docx",
     "to_epub",

@@ -85,3 +85,9 @@ def to_epub(
     source = _pandoc_source(doc, _media(doc, media_root, media_url))
     data = _pandoc(source, "epub3", ".epub", ["--split-level=1", "--epub-title-page=true"])
     return _check_zip(data, ("mimetype", "META-INF/container.xml"), "EPUB")
+
+
+def html_to_docx(source: str) -> bytes:
+    """Any self-contained HTML document (no images) to a Word document, for reports."""
+    data = _pandoc(source, "docx", ".docx", [])
+    return _check_zip(data, ("[Content_Types].xml", "word/document.xml"), "DOCX")

@@ -122,3 +122,20 @@ def to_pdf(
     if not isinstance(data, bytes) or not data.startswith(b"%PDF-") or b"%%EOF" not in data[-64:]:
         raise ExportError("PDF rendering produced no valid PDF")
     return data
+
+
+def html_to_pdf(source: str) -> bytes:
+    """Any self-contained HTML document (its styles inline, no images) to PDF, with the same
+    fetcher as the handbook's PDF: nothing is fetched, neither online nor from a file. For
+    reports; the fonts are the handbook's (DejaVu, which has Albanian and Cyrillic letters)."""
+    try:
+        from weasyprint import HTML
+
+        data = HTML(
+            string=source, base_url="file:///nonexistent/", url_fetcher=_local_fetcher(set())
+        ).write_pdf()
+    except Exception as error:
+        raise ExportError(f"PDF rendering failed: {error}") from error
+    if not isinstance(data, bytes) or not data.startswith(b"%PDF-"):
+        raise ExportError("PDF rendering produced no valid PDF")
+    return data

@@ -2,7 +2,9 @@
 
 - dashboard: the editors' dashboard (chapter × jurisdiction counts, blockers, participation chart);
 - my_review: a counterpart's own review page;
-- matrix: the comment resolution matrix (CSV and XLSX);
+- disposition: the disposition report (XLSX, CSV, PDF, DOCX), which the old resolution matrix
+  became;
+- places: where a thread stands (section, paragraph) and how a spreadsheet cell is written;
 - common: what two of them use (the round rule, a thread's link, a suggestion's latest decision).
 
 Everything here is read-only and built from a constant number of queries: counts come from one
@@ -22,17 +24,8 @@ from comments.reports.dashboard import (
     chart,
     dashboard,
 )
-from comments.reports.matrix import (
-    matrix_csv,
-    matrix_rows,
-    matrix_threads,
-    matrix_title,
-    matrix_xlsx,
-    neutralise,
-    section_at,
-    sections,
-)
 from comments.reports.my_review import my_review
+from comments.reports.places import neutralise, section_at, sections
 
 __all__ = [
     "CHART_BAR_WIDTH",
@@ -40,11 +33,6 @@ __all__ = [
     "chart",
     "dashboard",
     "default_round",
-    "matrix_csv",
-    "matrix_rows",
-    "matrix_threads",
-    "matrix_title",
-    "matrix_xlsx",
     "my_review",
     "neutralise",
     "section_at",
