@@ -30,6 +30,7 @@ from comments import policies
 from comments.models import (
     Answer,
     Comment,
+    Disposition,
     DispositionKind,
     Kind,
     PositionKind,
@@ -181,6 +182,7 @@ COLUMNS = [
     Column("observation", _("Editors' observation"), 40),
     Column("applied", _("Text as applied"), 36),
     Column("answer", _("Commenter's answer"), 30),
+    Column("history", _("Earlier dispositions and answers"), 50, in_pdf=False),
     Column("position", _("Jurisdiction's position"), 22, in_pdf=False),
     Column("chapter", _("Chapter"), 26, in_pdf=False),
     Column("heading", _("Section heading"), 26, in_pdf=False),
@@ -229,6 +231,13 @@ def report_threads(scope: Scope, user: User, filters: Filters | None = None) -> 
                 ),
             ),
             Prefetch("disposition__answers", queryset=Answer.objects.order_by("at", "pk")),
+            # The dispositions a revision replaced, and the answers given to them: the story.
+            Prefetch(
+                "dispositions",
+                queryset=Disposition.objects.select_related("by")
+                .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("at", "pk")))
+                .order_by("at", "pk"),
+            ),
         )
     )
 
@@ -246,6 +255,21 @@ def answer_label(thread: Thread) -> str:
     label = str(thread.get_answer_display())
     reason = answers[-1].reason if answers else ""
     return f"{label}: {reason}" if reason else label
+
+
+def history_text(thread: Thread) -> str:
+    """The dispositions a revision replaced, oldest first, each with the answers to it."""
+    lines = []
+    for earlier in thread.dispositions.all():
+        if earlier.pk == thread.disposition_id:
+            continue
+        line = f"{earlier.get_kind_display()} ({earlier.by.name}, {local_iso(earlier.at)})"
+        if earlier.reason:
+            line += f": {earlier.reason}"
+        for given in earlier.answers.all():
+            line += f" — {given.get_kind_display()}" + (f": {given.reason}" if given.reason else "")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def ordered(threads: list[Thread], places: dict[int, tuple[int, int]]) -> list[Thread]:
@@ -322,6 +346,7 @@ def report_rows(threads: list[Thread]) -> list[dict[str, Any]]:
                 "observation": d.reason if d is not None else "",
                 "applied": applied,
                 "answer": answer_label(t),
+                "history": history_text(t),
                 "answer_kind": t.answer if d is not None else "",
                 "position": position,
                 "disposed_by": d.by.name if d is not None else "",

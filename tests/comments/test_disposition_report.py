@@ -576,3 +576,27 @@ def test_edition_scope_takes_the_threads_of_its_making(
     assert later.pk not in {r["Thread"] for r in rows}
     assert {tid(t[k]) for k in ORDER} <= {r["Thread"] for r in rows}
     assert Edition.objects.filter(handbook=handbook).count() == 1
+
+
+def test_a_revised_disposition_keeps_its_story_in_the_report(
+    handbook, chapter, editor, counterpart
+):
+    from comments import actions
+
+    thread = factories.comment_thread(chapter, by=counterpart, body="Add the import marking.")
+    Chapter.objects.filter(pk=chapter.pk).update(status=Status.CONSOLIDATION)
+    actions.dispose(thread, by=editor, kind="not_accepted", reason="It is in chapter 4.")
+    actions.answer(thread, by=counterpart, kind="contested", reason="Chapter 4 is export only.")
+    actions.dispose(thread, by=editor, kind="accepted", reason="Agreed.")
+
+    rows = rows_of(workbook(get(editor, address("disposition_report_xlsx", handbook))))
+    (row,) = rows
+    assert (row["Disposition"], row["Editors' observation"], row["Commenter's answer"]) == (
+        "Accepted",
+        "Agreed.",
+        "",
+    )
+    history = row["Earlier dispositions and answers"]
+    assert "Not accepted (Sanja Editor" in history
+    assert "It is in chapter 4." in history
+    assert "Contested by the commenter: Chapter 4 is export only." in history
