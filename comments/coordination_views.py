@@ -151,6 +151,13 @@ def coordination_page(
     for ballot in ballots:
         if chosen is not None and ballot.key == failed:
             ballot.chosen = chosen
+        elif (standing := ballot.standing) is not None:
+            # The form starts from the standing vote, the comments it names ticked.
+            ballot.chosen = {
+                "value": standing.value,
+                "essentials": [str(t.pk) for t in standing.essentials.all()],
+                "reason": "",
+            }
     return render(
         request,
         "comments/coordination.html",

@@ -120,7 +120,10 @@ class Cell:
 
     @property
     def mark(self) -> str:
-        """✓ signed off (or voted), — invited but not, nothing when not invited."""
+        """✓ signed off (or voted for), ✗ voted against, — invited but not, nothing when not
+        invited."""
+        if self.by_vote and self.vote == VoteValue.DISAPPROVE:
+            return "✗"
         if self.signed:
             return "✓"
         return "—" if self.expected else ""

@@ -162,3 +162,23 @@ def test_my_review_and_the_dashboard_show_the_vote_in_place_of_the_sign_off(
     assert "voted: Approve with comments" in mine
     board = client_for(editor).get(reverse("comments:dashboard", args=[slug])).content.decode()
     assert "Approve with comments" in board
+
+
+def test_a_disapproval_is_marked_against_and_the_form_starts_from_it(
+    scene, chapter, coordinator, editor, counterpart
+):
+    essential = scene["threads"][0]
+    slug = chapter.handbook.slug
+    client_for(coordinator).post(
+        reverse("comments:vote", args=[slug, scene["round"].pk, chapter.pk]),
+        {"value": "disapprove", "essentials": [essential.pk]},
+    )
+    page = client_for(coordinator).get(reverse("comments:coordination", args=[slug]))
+    html = page.content.decode()
+    # The vote form starts from the standing vote: "disapprove" chosen, its comment ticked.
+    assert 'value="disapprove" checked' in html
+    assert f'name="essentials" value="{essential.pk}" checked' in html
+    board = client_for(editor).get(reverse("comments:dashboard", args=[slug])).content.decode()
+    assert 'class="sign-off against"><span aria-hidden="true">✗</span> Disapprove' in board
+    mine = client_for(counterpart).get(reverse("comments:my_review", args=[slug])).content.decode()
+    assert '<span aria-hidden="true">✗</span> voted: Disapprove' in mine

@@ -171,7 +171,7 @@ def test_xlsx_is_formatted_and_matches_the_csv(known, handbook, editor):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert handbook.title in sheet["A1"].value and "First round" in sheet["A1"].value
     assert all(c.font.bold for c in sheet[2])
-    assert sheet.auto_filter.ref == f"A2:W{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A2:X{sheet.max_row}"
     assert sheet["H3"].alignment.wrap_text
     header, csv_data = csv_rows(download(editor, handbook, "csv", round=round_.pk))
     xlsx_data = [
