@@ -198,7 +198,8 @@ def _render(doc: ReportDocument) -> bytes:
         style=TableStyle([*grid, shaded]),
     )
     _width, header_height = header.wrap(width, page_height)
-    frame_height = page_height - top - bottom - header_height
+    gap = 2 * mm  # between the header line and the page's first row
+    frame_height = page_height - top - bottom - header_height - gap
 
     class RowTable(Table):  # type: ignore[misc]
         """A row is kept on one page, as a printed table row is, unless it is longer than a
