@@ -3,7 +3,8 @@ edition, with the columns of the ISO/IEC commenting template, grouped by section
 and a summary of the jurisdictions' votes, the counts per disposition and the editors' overrides.
 
 It is the one export of the review's outcome (the old resolution matrix redirects here), as XLSX
-(the rows and a summary sheet), CSV (the rows), PDF (WeasyPrint, landscape A4) and DOCX (pandoc).
+(the rows and a summary sheet), CSV (the rows), PDF (ReportLab, landscape A4: see
+chapters/exporting/report_pdf.py) and DOCX (pandoc, from the print HTML).
 Rows come from a constant number of queries, however many threads; threads a coordinator held back
 as internal are not part of it, and merged ones say which comment they were merged into.
 """
@@ -25,6 +26,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from chapters import exporting
+from chapters.exporting import report_pdf
 from chapters.models import Chapter, Edition, Handbook, Round, SignOff, Transition
 from comments import policies
 from comments.models import (
@@ -645,14 +647,14 @@ def pdf_cell(row: dict[str, Any], key: str) -> Any:
 
 # In print the row is two cells: who and where (number to type), then what was said and done
 # (comment to answer), each a paragraph the width of the page. The template's thirteen columns
-# side by side would wrap every cell into a narrow strip: twice the pages, and WeasyPrint's time
-# grows with the lines it sets.
+# side by side would wrap every cell into a narrow strip: twice the pages, and the time to set
+# them grows with the lines.
 PDF_WHO = 7  # number, jurisdiction, agency, author, section, paragraph, type
 
 
 def to_html(report: Report) -> str:
-    """The print document the PDF and the DOCX are made from: one table per section, the
-    header repeated on every page, then the summary."""
+    """The print document the DOCX is made from (the PDF shows the same, see `pdf_document`):
+    one table per section, the header repeated on every page, then the summary."""
     who, what = PDF_COLUMNS[:PDF_WHO], PDF_COLUMNS[PDF_WHO:]
     return render_to_string(
         "comments/disposition_report.html",
@@ -678,8 +680,66 @@ def to_html(report: Report) -> str:
     )
 
 
+def pdf_document(report: Report) -> report_pdf.ReportDocument:
+    """What the PDF shows: the cells of `to_html`, each non-empty one, and the same summary."""
+    who, what = PDF_COLUMNS[:PDF_WHO], PDF_COLUMNS[PDF_WHO:]
+    data = report.summary
+    return report_pdf.ReportDocument(
+        title=report.title,
+        header=(
+            " · ".join(str(c.title) for c in who),
+            " · ".join(str(c.title) for c in what),
+        ),
+        groups=[
+            report_pdf.ReportGroup(
+                chapter=g.chapter,
+                section=f"{g.section} {g.heading}" if g.section else g.heading,
+                rows=[
+                    report_pdf.ReportRow(
+                        who=[str(pdf_cell(row, c.key)) for c in who],
+                        what=[(str(c.title), str(pdf_cell(row, c.key))) for c in what],
+                    )
+                    for row in g.rows
+                ],
+            )
+            for g in grouped(report.rows)
+        ],
+        empty=_("No comments or suggestions."),
+        summary_title=_("Summary"),
+        summary=[
+            report_pdf.ReportTable(
+                heading=_("Votes of the jurisdictions"),
+                columns=[_("Round"), _("Chapter"), *data.jurisdictions],
+                rows=[[line.round, line.chapter, *line.cells] for line in data.votes],
+                empty=_("No review rounds."),
+            ),
+            report_pdf.ReportTable(
+                heading=_("Dispositions"),
+                columns=[],
+                rows=[[label, str(n)] for label, n in data.dispositions],
+                width=0.5,
+                total=[_("Total"), str(data.total)],
+            ),
+            report_pdf.ReportTable(
+                heading=_("Commenters' answers"),
+                columns=[],
+                rows=[[label, str(n)] for label, n in data.answers],
+                width=0.5,
+            ),
+            report_pdf.ReportTable(
+                heading=_("Approvals overridden by an editor"),
+                columns=[_("Chapter"), _("Move"), _("By"), _("At"), _("Reason")],
+                rows=[
+                    [o[k] for k in ("chapter", "move", "by", "at", "note")] for o in data.overrides
+                ],
+                empty=_("None."),
+            ),
+        ],
+    )
+
+
 def to_pdf(report: Report) -> bytes:
-    return exporting.html_to_pdf(to_html(report))
+    return report_pdf.to_pdf(pdf_document(report))
 
 
 def to_docx(report: Report) -> bytes:
