@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import statistics
 import sys
@@ -403,7 +404,7 @@ def profiled(measure: Measurement, seeded: Seeded, args: argparse.Namespace) -> 
     figures = profile.runcall(measure, seeded, args)
     progress(f"profile of {measure.__name__}:")
     stats = pstats.Stats(profile, stream=sys.stderr).strip_dirs()
-    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "30")))
     stats.sort_stats("tottime").print_stats(15)
     return figures
 

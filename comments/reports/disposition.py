@@ -236,7 +236,8 @@ def report_threads(scope: Scope, user: User, filters: Filters | None = None) -> 
             # The dispositions a revision replaced, and the answers given to them: the story.
             Prefetch(
                 "dispositions",
-                queryset=Disposition.objects.select_related("by")
+                queryset=Disposition.objects.filter(replaced_by__isnull=False)
+                .select_related("by")
                 .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("at", "pk")))
                 .order_by("at", "pk"),
             ),
@@ -262,9 +263,7 @@ def answer_label(thread: Thread) -> str:
 def history_text(thread: Thread) -> str:
     """The dispositions a revision replaced, oldest first, each with the answers to it."""
     lines = []
-    for earlier in thread.dispositions.all():
-        if earlier.pk == thread.disposition_id:
-            continue
+    for earlier in thread.dispositions.all():  # only those a revision replaced
         line = f"{earlier.get_kind_display()} ({earlier.by.name}, {local_iso(earlier.at)})"
         if earlier.reason:
             line += f": {earlier.reason}"
@@ -583,7 +582,8 @@ def to_xlsx(report: Report) -> bytes:
         ws.append([cell_value(row[c.key]) for c in COLUMNS])
     for line in ws.iter_rows(min_row=3):
         for cell in line:
-            cell.alignment = wrap
+            if cell.value is not None and cell.value != "":  # nothing to wrap in an empty cell
+                cell.alignment = wrap
     for i, column in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = column.width
     ws.freeze_panes = "A3"
