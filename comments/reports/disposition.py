@@ -219,13 +219,14 @@ def report_threads(scope: Scope, user: User, filters: Filters | None = None) -> 
         threads = threads.filter(essential=True)
     return list(
         threads.select_related(
-            "chapter",
             "author",
             "author_jurisdiction",
             "suggestion",
             "disposition__by",
             "disposition__decision",
         ).prefetch_related(
+            # Each chapter once (its text is long), not joined onto every one of its threads.
+            "chapter",
             Prefetch(
                 "comments",
                 queryset=Comment.objects.select_related("author", "author_jurisdiction").order_by(
