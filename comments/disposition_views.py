@@ -45,6 +45,25 @@ def history(thread: Thread) -> list[Disposition]:
     )
 
 
+def form_page(
+    request: AuthedRequest, thread: Thread, form: Any, title: str, **extra: Any
+) -> HttpResponse:
+    """The disposition or answer form on its own page (400 with the errors and what was typed)."""
+    return render(
+        request,
+        "comments/disposition_form.html",
+        {
+            "thread": thread,
+            "form": form,
+            "history": history(thread),
+            "title": title,
+            "action": request.path,
+            **extra,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 def dispose_thread(request: AuthedRequest, pk: int) -> HttpResponse:
     """The disposition form of one thread (also on its expanded card), and giving it."""
     thread = get_thread(request, pk)
@@ -89,18 +108,7 @@ def dispose_thread(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Disposition recorded."))
                 return back_to_thread(thread)
-    return render(
-        request,
-        "comments/disposition_form.html",
-        {
-            "thread": thread,
-            "form": form,
-            "history": history(thread),
-            "title": _("Disposition of comment #%(n)s") % {"n": thread.pk},
-            "action": request.path,
-        },
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, thread, form, _("Disposition of comment #%(n)s") % {"n": thread.pk})
 
 
 def answer_thread(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -124,19 +132,13 @@ def answer_thread(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your answer is recorded."))
             return back_to_thread(thread)
-    return render(
+    return form_page(
         request,
-        "comments/disposition_form.html",
-        {
-            "thread": thread,
-            "form": form,
-            "history": history(thread),
-            "title": _("Your answer to the disposition of comment #%(n)s") % {"n": thread.pk},
-            "action": request.path,
-            "answering": True,
-            "in_consolidation": thread.chapter.status == Status.CONSOLIDATION,
-        },
-        status=400 if form.errors else 200,
+        thread,
+        form,
+        _("Your answer to the disposition of comment #%(n)s") % {"n": thread.pk},
+        answering=True,
+        in_consolidation=thread.chapter.status == Status.CONSOLIDATION,
     )
 
 
