@@ -50,8 +50,14 @@ def chapter_text_field() -> MarkdownxFormField:
     )
 
 
-def set_upload_url(form: forms.BaseForm, url: str) -> None:
+def set_upload_url(form: forms.BaseForm, url: str, *, language: str = "") -> None:
+    """Where the editor uploads images, and the handbook's language on the text fields (so that
+    the browser's spell checking and screen readers follow the chapter, not the interface)."""
     form.fields["body"].widget.upload_url = url  # type: ignore[attr-defined]
+    if language:
+        for name in ("title", "body"):
+            if name in form.fields:
+                form.fields[name].widget.attrs.update({"lang": language, "spellcheck": "true"})
 
 
 TITLE_REQUIRED = {"required": _("A chapter needs a title.")}

@@ -27,26 +27,34 @@ REMINDER_BEFORE = REMINDER_BEFORE_CLOSE
 
 
 def notify_round(round: Round, event: Event) -> list[Notification]:
-    names = {
-        "round": round.name,
-        "handbook": round.handbook,
-        "opens": when(round.opens_at),
-        "closes": when(round.closes_at),
-    }
-    if event == Event.ROUND_OPENED:
-        subject = _("Review round “%(round)s” of %(handbook)s is open") % names
-        opening = _("The review round “%(round)s” is open for your jurisdiction until %(closes)s.")
-    elif event == Event.ROUND_CLOSING:
-        subject = _("Review round “%(round)s” of %(handbook)s closes in 48 hours") % names
-        opening = _(
-            "The review round “%(round)s” closes on %(closes)s. Comments, suggestions and "
-            "sign-offs can be made until then."
-        )
-    else:
-        subject = _("Review round “%(round)s” of %(handbook)s has closed") % names
-        opening = _("The review round “%(round)s” closed on %(closes)s. Thank you for taking part.")
     chapters = "\n".join(f"- {chapter}" for chapter in round.chapters.order_by("number"))
-    body = "\n\n".join([opening % names, _("Chapters in the round:") + "\n" + chapters])
+
+    def compose() -> tuple[str, str]:
+        names = {
+            "round": round.name,
+            "handbook": round.handbook,
+            "opens": when(round.opens_at),
+            "closes": when(round.closes_at),
+        }
+        if event == Event.ROUND_OPENED:
+            subject = _("Review round “%(round)s” of %(handbook)s is open") % names
+            opening = _(
+                "The review round “%(round)s” is open for your jurisdiction until %(closes)s."
+            )
+        elif event == Event.ROUND_CLOSING:
+            subject = _("Review round “%(round)s” of %(handbook)s closes in 48 hours") % names
+            opening = _(
+                "The review round “%(round)s” closes on %(closes)s. Comments, suggestions and "
+                "sign-offs can be made until then."
+            )
+        else:
+            subject = _("Review round “%(round)s” of %(handbook)s has closed") % names
+            opening = _(
+                "The review round “%(round)s” closed on %(closes)s. Thank you for taking part."
+            )
+        body = "\n\n".join([opening % names, _("Chapters in the round:") + "\n" + chapters])
+        return subject, body
+
     # An extended round has a new deadline: its reminder and closing notice are new events.
     key = f"round:{round.pk}:{event.value}"
     if event != Event.ROUND_OPENED:
@@ -55,8 +63,7 @@ def notify_round(round: Round, event: Event) -> list[Notification]:
         policies.rounds.invited(round),
         event=event,
         key=key,
-        subject=subject,
-        body=body,
+        compose=compose,
         url=reverse("chapters:round", args=[round.handbook.slug, round.pk]),
     )
 
@@ -119,18 +126,21 @@ def notify_edition(edition: Edition) -> list[Notification]:
     """Tell everyone taking part in the handbook (but the publisher) of a new edition."""
     edition = Edition.objects.select_related("handbook", "published_by").get(pk=edition.pk)
     names = {"label": edition.label, "title": edition.title}
-    lines = [
-        _("%(publisher)s published edition %(label)s of “%(title)s”.")
-        % {**names, "publisher": edition.published_by}
-    ]
-    if edition.release_notes:
-        lines.append(_("Release notes:") + "\n" + excerpt(edition.release_notes))
-    body = "\n\n".join(lines)
+
+    def compose() -> tuple[str, str]:
+        lines = [
+            _("%(publisher)s published edition %(label)s of “%(title)s”.")
+            % {**names, "publisher": edition.published_by}
+        ]
+        if edition.release_notes:
+            lines.append(_("Release notes:") + "\n" + excerpt(edition.release_notes))
+        subject = _("Edition %(label)s of “%(title)s” is published") % names
+        return subject, "\n\n".join(lines)
+
     return notify(
         policies.editions.users_who_can("view", edition).exclude(pk=edition.published_by_id),
         event=Event.EDITION_PUBLISHED,
         key=f"edition:{edition.pk}",
-        subject=_("Edition %(label)s of “%(title)s” is published") % names,
-        body=body,
+        compose=compose,
         url=edition.get_absolute_url(),
     )

@@ -81,7 +81,9 @@ def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
         instance=Chapter(handbook=book),
         initial={"number": book.next_chapter_number()},
     )
-    set_upload_url(form, reverse("chapters:upload_image", args=[book.slug]))
+    set_upload_url(
+        form, reverse("chapters:upload_image", args=[book.slug]), language=book.language
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -109,10 +111,10 @@ def edit_chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     stale_diff = None
     if request.method != "POST":
         form = ChapterEditForm.for_chapter(chap)
-        set_upload_url(form, chapter_upload_url(chap))
+        set_upload_url(form, chapter_upload_url(chap), language=chap.handbook.language)
         return render(request, "chapters/chapter_edit.html", {"chapter": chap, "form": form})
     form = ChapterEditForm(request.POST)
-    set_upload_url(form, chapter_upload_url(chap))
+    set_upload_url(form, chapter_upload_url(chap), language=chap.handbook.language)
     if form.is_valid():
         data = form.cleaned_data
         try:

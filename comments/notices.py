@@ -5,6 +5,7 @@ suggestion. A person is only told of (and only e-mailed the words of) a thread t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import partial
 
 from django.db.models import Count
 from django.urls import reverse
@@ -28,9 +29,10 @@ from comments.models import (
     Vote,
 )
 from comments.policies import ballots, dispositions, reports, threads
+from handbook_review.languages import speaking
 from handbook_review.notifications.delivery import excerpt, notify, store
 from handbook_review.notifications.models import Event, Notification
-from handbook_review.people.models import Jurisdiction
+from handbook_review.people.models import Jurisdiction, User
 
 
 def thread_url(thread: Thread) -> str:
@@ -57,56 +59,56 @@ def notify_comment(comment: Comment) -> list[Notification]:
     participants = {thread.author_id} | earlier
     mentioned = set(comment.mentions.values_list("pk", flat=True))
     candidates = (participants | mentioned) - {comment.author_id}
-    chapter = thread.chapter
-    what = _("suggestion") if thread.kind == Kind.SUGGESTION else _("thread")
-    where = _("“%(chapter)s” in %(handbook)s") % {"chapter": chapter, "handbook": chapter.handbook}
-    author = comment.author
     rows = []
     # One query for all: the people the policy lets see the thread, among the candidates.
     told = threads.users_who_can("view", thread).filter(pk__in=candidates)
     for person in told.select_related("jurisdiction"):
-        reasons = []
+        reasons: list[Event] = []
         if person.pk in participants:
             reasons.append(Event.REPLY)
         if person.pk in mentioned:
             reasons.append(Event.MENTION)
-        if reasons == [Event.REPLY]:
-            subject = _("%(author)s replied on %(where)s")
-            opening = _("%(author)s (%(affiliation)s) replied in a %(what)s you take part in.")
-        elif reasons == [Event.MENTION]:
-            subject = _("%(author)s mentioned you on %(where)s")
-            opening = _("%(author)s (%(affiliation)s) mentioned you in a %(what)s.")
-        else:
-            subject = _("%(author)s mentioned you in a reply on %(where)s")
-            opening = _(
-                "%(author)s (%(affiliation)s) replied in a %(what)s you take part in,"
-                " and mentioned you."
-            )
-        names = {
-            "author": author.name,
-            "affiliation": author.affiliation,
-            "what": what,
-            "where": where,
-        }
-        rows.append(
-            Notification(
-                recipient=person,
-                event=Event.MENTION if Event.MENTION in reasons else Event.REPLY,
-                reasons=[str(reason) for reason in reasons],
-                key=f"comment:{comment.pk}",
-                subject=subject % names,
-                body="\n\n".join(
-                    [
-                        opening % names,
-                        _("On %(where)s, about: “%(quote)s”")
-                        % {"where": where, "quote": Truncator(thread.exact).chars(120)},
-                        excerpt(comment.body),
-                    ]
-                ),
-                url=thread_url(thread),
-            )
-        )
+        with speaking(person):
+            rows.append(comment_notice(comment, person, reasons))
     return store(rows)
+
+
+def comment_notice(comment: Comment, person: User, reasons: list[Event]) -> Notification:
+    """The notification of a new comment for one person, in the active language."""
+    thread = comment.thread
+    chapter = thread.chapter
+    author = comment.author
+    what = _("suggestion") if thread.kind == Kind.SUGGESTION else _("thread")
+    where = _("“%(chapter)s” in %(handbook)s") % {"chapter": chapter, "handbook": chapter.handbook}
+    if reasons == [Event.REPLY]:
+        subject = _("%(author)s replied on %(where)s")
+        opening = _("%(author)s (%(affiliation)s) replied in a %(what)s you take part in.")
+    elif reasons == [Event.MENTION]:
+        subject = _("%(author)s mentioned you on %(where)s")
+        opening = _("%(author)s (%(affiliation)s) mentioned you in a %(what)s.")
+    else:
+        subject = _("%(author)s mentioned you in a reply on %(where)s")
+        opening = _(
+            "%(author)s (%(affiliation)s) replied in a %(what)s you take part in,"
+            " and mentioned you."
+        )
+    names = {"author": author.name, "affiliation": author.affiliation, "what": what, "where": where}
+    quote = Truncator(thread.exact).chars(120)
+    return Notification(
+        recipient=person,
+        event=Event.MENTION if Event.MENTION in reasons else Event.REPLY,
+        reasons=[str(reason) for reason in reasons],
+        key=f"comment:{comment.pk}",
+        subject=subject % names,
+        body="\n\n".join(
+            [
+                opening % names,
+                _("On %(where)s, about: “%(quote)s”") % {"where": where, "quote": quote},
+                excerpt(comment.body),
+            ]
+        ),
+        url=thread_url(thread),
+    )
 
 
 # --- Decisions on suggestions
@@ -138,7 +140,25 @@ def notify_decision(decision: Decision) -> list[Notification]:
     proposer = thread.author
     if decision.by_id == proposer.pk or not threads.can_see(proposer, thread):
         return []
-    chapter = thread.chapter
+    with speaking(proposer):
+        subject, body = decision_text(decision)
+    return store(
+        [
+            Notification(
+                recipient=proposer,
+                event=Event.DECISION,
+                reasons=[Event.DECISION.value],
+                key=f"decision:{decision.pk}",
+                subject=subject,
+                body=body,
+                url=thread_url(thread),
+            )
+        ]
+    )
+
+
+def decision_text(decision: Decision) -> tuple[str, str]:
+    chapter = decision.suggestion.thread.chapter
     subject = DECIDED[Decision.Kind(decision.kind)] % {"chapter": f"“{chapter}”"}
     lines = [f"{subject}."]
     if decision.by is not None:
@@ -162,19 +182,7 @@ def notify_decision(decision: Decision) -> list[Notification]:
             + _("You may accept or contest it while the chapter is in consolidation.")
         )
     lines.append(_("You proposed:") + "\n" + excerpt(decision.suggestion.replacement or "—"))
-    return store(
-        [
-            Notification(
-                recipient=proposer,
-                event=Event.DECISION,
-                reasons=[Event.DECISION.value],
-                key=f"decision:{decision.pk}",
-                subject=subject,
-                body="\n\n".join(lines),
-                url=thread_url(thread),
-            )
-        ]
-    )
+    return str(subject), "\n\n".join(lines)
 
 
 # --- Dispositions and the answers to them
@@ -208,15 +216,16 @@ def notify_disposition(disposition: Disposition) -> list[Notification]:
     if disposition.by_id == author.pk or not threads.can_see(author, thread):
         return []
     revised = disposition.replaces_id is not None
-    subject = (
-        _("The disposition of your comment on “%(chapter)s” was revised")
-        if revised
-        else _("Your comment on “%(chapter)s” has its disposition")
-    ) % {"chapter": thread.chapter}
-    lines = [
-        *disposition_lines(disposition),
-        _("You may accept or contest it while the chapter is in consolidation."),
-    ]
+    with speaking(author):
+        subject = (
+            _("The disposition of your comment on “%(chapter)s” was revised")
+            if revised
+            else _("Your comment on “%(chapter)s” has its disposition")
+        ) % {"chapter": thread.chapter}
+        lines = [
+            *disposition_lines(disposition),
+            _("You may accept or contest it while the chapter is in consolidation."),
+        ]
     return store(
         [
             Notification(
@@ -263,13 +272,14 @@ def notify_dispositions(given: list[Disposition]) -> list[Notification]:
         shown = [row for row in rows_of if row.thread_id in seen]
         if not shown:
             continue
-        subject = ngettext(
-            "%(n)d of your comments has its disposition",
-            "%(n)d of your comments have their disposition",
-            len(shown),
-        ) % {"n": len(shown)}
-        body = ["\n\n".join(disposition_lines(row)) for row in shown]
-        body.append(_("You may accept or contest them while the chapter is in consolidation."))
+        with speaking(author):
+            subject = ngettext(
+                "%(n)d of your comments has its disposition",
+                "%(n)d of your comments have their disposition",
+                len(shown),
+            ) % {"n": len(shown)}
+            body = ["\n\n".join(disposition_lines(row)) for row in shown]
+            body.append(_("You may accept or contest them while the chapter is in consolidation."))
         notices.append(
             Notification(
                 recipient=author,
@@ -297,20 +307,23 @@ def notify_answer(answer: Answer) -> list[Notification]:
     involved.discard(answer.by_id)
     told = dispositions.users_who_can("dispose", thread).filter(pk__in=involved)
     contested = answer.kind == AnswerKind.CONTESTED
-    subject = (
-        _("%(who)s contests the disposition of a comment on “%(chapter)s”")
-        if contested
-        else _("%(who)s accepts the disposition of a comment on “%(chapter)s”")
-    ) % {"who": answer.by.name, "chapter": thread.chapter}
-    lines = disposition_lines(disposition)
-    if answer.reason:
-        lines.append(_("Their reason:") + "\n" + excerpt(answer.reason))
+
+    def compose() -> tuple[str, str]:
+        subject = (
+            _("%(who)s contests the disposition of a comment on “%(chapter)s”")
+            if contested
+            else _("%(who)s accepts the disposition of a comment on “%(chapter)s”")
+        ) % {"who": answer.by.name, "chapter": thread.chapter}
+        lines = disposition_lines(disposition)
+        if answer.reason:
+            lines.append(_("Their reason:") + "\n" + excerpt(answer.reason))
+        return subject, "\n\n".join(lines)
+
     return notify(
         told,
         event=Event.ANSWER,
         key=f"answer:{answer.pk}",
-        subject=subject,
-        body="\n\n".join(lines),
+        compose=compose,
         url=thread_url(thread),
     )
 
@@ -328,27 +341,28 @@ def notify_position(position: Position) -> list[Notification]:
     author = thread.author
     if position.by_id == author.pk or not threads.can_see(author, thread):
         return []
-    names = {"chapter": f"“{thread.chapter}”", "coordinator": position.by}
-    if position.kind == PositionKind.INTERNAL:
-        subject = _("Your comment on %(chapter)s was held back as internal") % names
-        opening = _(
-            "%(coordinator)s, your jurisdiction's coordinator, held your comment back: it stays"
-            " within your jurisdiction and does not go to the editors."
-        )
-    else:
-        subject = _("Your comment on %(chapter)s was merged into another") % names
-        opening = _(
-            "%(coordinator)s, your jurisdiction's coordinator, merged your comment into another"
-            " that says the same: that one speaks for both."
-        )
-    lines = [
-        opening % names,
-        _("About: “%(quote)s”") % {"quote": Truncator(thread.exact).chars(120)},
-    ]
-    if position.into is not None:
-        lines.append(_("Merged into: %(url)s") % {"url": thread_url(position.into)})
-    if position.reason:
-        lines.append(_("Reason:") + "\n" + excerpt(position.reason))
+    with speaking(author):
+        names = {"chapter": f"“{thread.chapter}”", "coordinator": position.by}
+        if position.kind == PositionKind.INTERNAL:
+            subject = _("Your comment on %(chapter)s was held back as internal") % names
+            opening = _(
+                "%(coordinator)s, your jurisdiction's coordinator, held your comment back: it stays"
+                " within your jurisdiction and does not go to the editors."
+            )
+        else:
+            subject = _("Your comment on %(chapter)s was merged into another") % names
+            opening = _(
+                "%(coordinator)s, your jurisdiction's coordinator, merged your comment into another"
+                " that says the same: that one speaks for both."
+            )
+        lines = [
+            opening % names,
+            _("About: “%(quote)s”") % {"quote": Truncator(thread.exact).chars(120)},
+        ]
+        if position.into is not None:
+            lines.append(_("Merged into: %(url)s") % {"url": thread_url(position.into)})
+        if position.reason:
+            lines.append(_("Reason:") + "\n" + excerpt(position.reason))
     return store(
         [
             Notification(
@@ -370,38 +384,34 @@ def notify_vote(vote: Vote) -> list[Notification]:
         pk=vote.pk
     )
     chapter = vote.chapter
-    names = {
-        "jurisdiction": vote.jurisdiction.name,
-        "value": vote.get_value_display(),
-        "chapter": f"“{chapter}”",
-        "round": vote.round.name,
-        "coordinator": vote.by,
-    }
-    subject = _("%(jurisdiction)s: %(value)s on %(chapter)s") % names
-    lines = [_("%(coordinator)s voted for %(jurisdiction)s in %(round)s.") % names]
-    essentials = list(vote.essentials.order_by("pk"))
-    if essentials:
-        lines.append(
-            _("The essential comments behind the disapproval:")
-            + "\n"
-            + "\n".join(f"#{t.pk} “{Truncator(t.exact).chars(80)}”" for t in essentials)
-        )
-    if vote.reason:
-        lines.append(_("Reason:") + "\n" + excerpt(vote.reason))
-    body = "\n\n".join(lines)
-    return store(
-        [
-            Notification(
-                recipient=person,
-                event=Event.VOTE,
-                reasons=[Event.VOTE.value],
-                key=f"vote:{vote.pk}",
-                subject=subject,
-                body=body,
-                url=chapter.get_absolute_url(),
+
+    def compose() -> tuple[str, str]:
+        names = {
+            "jurisdiction": vote.jurisdiction.name,
+            "value": vote.get_value_display(),
+            "chapter": f"“{chapter}”",
+            "round": vote.round.name,
+            "coordinator": vote.by,
+        }
+        subject = _("%(jurisdiction)s: %(value)s on %(chapter)s") % names
+        lines = [_("%(coordinator)s voted for %(jurisdiction)s in %(round)s.") % names]
+        essentials = list(vote.essentials.order_by("pk"))
+        if essentials:
+            lines.append(
+                _("The essential comments behind the disapproval:")
+                + "\n"
+                + "\n".join(f"#{t.pk} “{Truncator(t.exact).chars(80)}”" for t in essentials)
             )
-            for person in ballots.told_of_votes(chapter)
-        ]
+        if vote.reason:
+            lines.append(_("Reason:") + "\n" + excerpt(vote.reason))
+        return str(subject), "\n\n".join(lines)
+
+    return notify(
+        ballots.told_of_votes(chapter),
+        event=Event.VOTE,
+        key=f"vote:{vote.pk}",
+        compose=compose,
+        url=chapter.get_absolute_url(),
     )
 
 
@@ -436,50 +446,55 @@ def notify_jurisdiction_reports(edition: Edition) -> list[Notification]:
         counts[row["author_jurisdiction"]][row["disposition__kind"] or ""] += row["n"]
         if row["answer"] == AnswerKind.CONTESTED:
             contested[row["author_jurisdiction"]] += row["n"]
-    labels = dict(DispositionKind.choices)
     told: list[Notification] = []
     for jurisdiction in Jurisdiction.objects.filter(pk__in=counts).order_by("name"):
         people = list(reports.coordinators(jurisdiction))
         if not people:
             continue
-        found = counts[jurisdiction.pk]
-        names = {
-            "jurisdiction": jurisdiction.name,
-            "label": edition.label,
-            "title": edition.title,
-            "n": found.total(),
-        }
-        lines = [
-            _(
-                "Edition %(label)s of “%(title)s” is published. %(jurisdiction)s made "
-                "%(n)s comments and suggestions in its making; this is what became of them:"
-            )
-            % names
-        ]
-        lines += [f"- {labels[kind]}: {found[kind]}" for kind in labels if found[kind]]
-        if found[""]:
-            lines.append(f"- {_('No disposition')}: {found['']}")
-        if contested[jurisdiction.pk]:
-            lines.append(
-                _("%(n)s of the dispositions were contested.") % {"n": contested[jurisdiction.pk]}
-            )
-        lines.append(_("The report lists each comment with the editors' observation."))
-        url = (
-            reverse(
-                "comments:jurisdiction_report_xlsx",
-                args=[edition.handbook.slug, jurisdiction.code],
-            )
-            + f"?edition={edition.pk}"
-        )
         told += notify(
             people,
             event=Event.EDITION_PUBLISHED,
             key=f"edition-report:{edition.pk}:{jurisdiction.code}",
-            subject=_(
-                "What happened to %(jurisdiction)s's comments: edition %(label)s of “%(title)s”"
+            compose=partial(
+                report_text,
+                edition,
+                jurisdiction,
+                counts[jurisdiction.pk],
+                contested[jurisdiction.pk],
+            ),
+            url=reverse(
+                "comments:jurisdiction_report_xlsx", args=[edition.handbook.slug, jurisdiction.code]
             )
-            % names,
-            body="\n".join(lines),
-            url=url,
+            + f"?edition={edition.pk}",
         )
     return told
+
+
+def report_text(
+    edition: Edition, jurisdiction: Jurisdiction, found: Counter[str], contested: int
+) -> tuple[str, str]:
+    """What became of a jurisdiction's comments in an edition's making, in the active language."""
+    labels = dict(DispositionKind.choices)
+    names = {
+        "jurisdiction": jurisdiction.name,
+        "label": edition.label,
+        "title": edition.title,
+        "n": found.total(),
+    }
+    lines = [
+        _(
+            "Edition %(label)s of “%(title)s” is published. %(jurisdiction)s made "
+            "%(n)s comments and suggestions in its making; this is what became of them:"
+        )
+        % names
+    ]
+    lines += [f"- {labels[kind]}: {found[kind]}" for kind in labels if found[kind]]
+    if found[""]:
+        lines.append(f"- {_('No disposition')}: {found['']}")
+    if contested:
+        lines.append(_("%(n)s of the dispositions were contested.") % {"n": contested})
+    lines.append(_("The report lists each comment with the editors' observation."))
+    subject = (
+        _("What happened to %(jurisdiction)s's comments: edition %(label)s of “%(title)s”") % names
+    )
+    return subject, "\n".join(lines)

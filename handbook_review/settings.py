@@ -12,9 +12,9 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A logged-in person's stored language wins over the cookie and Accept-Language.
+    "handbook_review.languages.UserLanguageMiddleware",
     # Cache-Control: no-store on every response to a logged-in user.
     "handbook_review.ops.middleware.PrivatePagesMiddleware",
     # request.user.is_verified(): whether this session has passed its second factor.
@@ -121,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "handbook_review.notifications.context.unread",
             ],
+            # `moment` and `day`: dates as the reader's language writes them.
+            "builtins": ["handbook_review.dates"],
         },
     },
 ]
@@ -190,10 +194,35 @@ else:
     }
 # --- end caches
 
-# Internationalisation: English first; every user-facing string is marked for translation.
+# Internationalisation: the interface in English and the region's languages (locale/, compiled
+# in Python by `manage.py catalogs compile`; see handbook_review/languages.py). A user's stored
+# choice wins, then the language cookie, then the browser's Accept-Language, then English.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [
+    ("en", "English"),
+    ("sq", "Shqip"),
+    ("bs", "Bosanski"),
+    ("hr", "Hrvatski"),
+    ("mk", "Македонски"),
+    ("cnr", "Crnogorski"),
+    ("sr", "Српски"),
+    ("sr-latn", "Srpski (latinica)"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Montenegrin is not among Django's languages: its own strings come from Serbian (Latin), which the
+# compiled Montenegrin catalogue carries beneath ours (README, "Languages").
+LANG_INFO["cnr"] = {
+    "bidi": False,
+    "code": "cnr",
+    "name": "Montenegrin",
+    "name_local": "Crnogorski",
+}
+# Our own date formats where Django's are missing or US-style (en, sq) and for Montenegrin.
+FORMAT_MODULE_PATH = ["handbook_review.formats"]
+LANGUAGE_COOKIE_NAME = "hr_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Belgrade")
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
+from django.views.i18n import JavaScriptCatalog
 
 from chapters import views as chapter_views
 from chapters.models import IMAGE_FILENAME
@@ -14,8 +16,8 @@ from handbook_review.people import views as people_views
 from handbook_review.people.forms import LoginForm
 from handbook_review.people.throttling import ThrottledPasswordResetView
 
-admin.site.site_header = "Handbook Review administration"
-admin.site.site_title = "Handbook Review"
+admin.site.site_header = gettext_lazy("Handbook Review administration")
+admin.site.site_title = gettext_lazy("Handbook Review")
 
 urlpatterns = [
     path("", chapter_views.home, name="home"),
@@ -29,6 +31,13 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", people_views.logout, name="logout"),
+    path("language/", people_views.set_language, name="set_language"),
+    # The JavaScript strings in the reader's language (static/js/*.js call gettext()).
+    path(
+        "jsi18n/",
+        JavaScriptCatalog.as_view(domain="djangojs"),
+        name="javascript-catalog",
+    ),
     path("accounts/security/", people_views.security, name="twofactor_security"),
     path("accounts/security/enrol/", people_views.enrol, name="twofactor_enrol"),
     path("accounts/security/verify/", people_views.verify, name="twofactor_verify"),

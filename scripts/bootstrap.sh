@@ -34,3 +34,5 @@ if [ ! -x .venv/bin/uv ]; then
 fi
 # Exactly what uv.lock says, nothing more, nothing less.
 .venv/bin/uv sync --frozen --quiet
+# The interface languages: compiled from locale/*.po in Python (Babel), no GNU gettext needed.
+.venv/bin/python manage.py catalogs compile >/dev/null

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from chapters.models import Chapter, Handbook
+from handbook_review import catalogs
 from handbook_review import clock as review_clock
 from handbook_review.people.models import Agency, Role, User
 from handbook_review.people.twofactor import second_factor_required
@@ -40,6 +41,16 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogues():
+    """The interface in every language: compiled from locale/*.po, as installing does."""
+    from django.utils.translation import trans_real
+
+    catalogs.compile_all()
+    trans_real._translations = {}
+    trans_real._default = None
 
 
 @pytest.fixture(autouse=True)

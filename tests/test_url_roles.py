@@ -29,7 +29,7 @@ MEASURE = bool(os.environ.get("URL_ROLES_MEASURE"))
 # be allowed (403 otherwise), and what an allowed GET answers. Anonymous visitors are sent to the
 # login page from every URL but the PUBLIC ones; POST-only views answer 405 to any GET.
 RESET = [f"password_reset{end}" for end in ("", "_done", "_confirm", "_complete")]
-PUBLIC = {"healthz", "login", *RESET}
+PUBLIC = {"healthz", "login", "set_language", *RESET}
 POST_ONLY = {
     "chapters:close_round", "chapters:export_edition", "chapters:extend_round",
     "chapters:import_confirm", "chapters:move_chapter", "chapters:restore", "chapters:sign_off",
@@ -39,6 +39,7 @@ POST_ONLY = {
     "comments:reattach", "comments:reply", "comments:resolve", "comments:withdraw_suggestion",
     "comments:set_position", "comments:vote",
     "log_out_everywhere", "logout", "markdownx_markdownify", "notifications:mark_all_read",
+    "set_language",
     "twofactor_disable", "twofactor_new_codes",
 }  # fmt: skip
 
@@ -154,6 +155,8 @@ RULES = {
     # Before a second factor is set up there are no codes to show or to verify: to enrolment.
     "twofactor_codes": (anyone, anyone, 302),
     "twofactor_verify": (anyone, anyone, 302),
+    # The interface strings of the JavaScript, in the reader's language.
+    "javascript-catalog": (anyone, anyone, 200),
     **dict.fromkeys(
         (
             "home", "healthz", "notifications:list", "notifications:settings",
@@ -169,7 +172,7 @@ def expected(name: str, role: str, person, scene) -> int:
     """The status `role` (the user `person`) gets for a GET of the URL called `name`."""
     if person is None:
         if name in PUBLIC:
-            return 200
+            return 405 if name in POST_ONLY else 200
         return 302
     if name in POST_ONLY:
         return 405

@@ -17,8 +17,11 @@ from chapters.exporting.document import (
     ExportError,
     _draft_mark,
     _ordered,
+    _speaking,
 )
 from chapters.rendering import outline, render_markdown
+from handbook_review.translation import date_format
+from handbook_review.translation import gettext as _
 
 EXPORT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "chapters" / "export"
 
@@ -149,8 +152,8 @@ def _release_notes(doc: ExportDocument, *, resolve_image: ImageResolver, for_pan
         for_pandoc=for_pandoc,
     )
     return (
-        '<section class="release-notes"><p class="release-notes-title"><strong>Release notes'
-        f"</strong></p>\n{notes}</section>"
+        '<section class="release-notes"><p class="release-notes-title"><strong>'
+        f"{_esc(_('Release notes'))}</strong></p>\n{notes}</section>"
     )
 
 
@@ -159,8 +162,9 @@ def _cover(doc: ExportDocument, chapters: list[ExportChapter]) -> str:
     if doc.distribution_marking:
         parts.append(f'<p class="marking">{_esc(doc.distribution_marking)}</p>')
     parts.append(f'<p class="cover-title">{_esc(doc.title)}</p>')
-    parts.append(f'<p class="edition">Edition {_esc(doc.label)}</p>')
-    long_date = f"{doc.date.day} {doc.date:%B %Y}"  # "1 March 2026", as printed covers say
+    edition = _("Edition %(label)s") % {"label": doc.label}
+    parts.append(f'<p class="edition">{_esc(edition)}</p>')
+    long_date = _esc(date_format(doc.date, "DATE_FORMAT"))  # "1 March 2026", "1. mart 2026."
     parts.append(f'<p class="date"><time datetime="{doc.date.isoformat()}">{long_date}</time></p>')
     if doc.organisations:
         items = "".join(f"<li>{_esc(name)}</li>" for name in doc.organisations)
@@ -179,7 +183,8 @@ def _versions_table(chapters: list[ExportChapter]) -> str:
         for chapter in chapters
     )
     return (
-        '<table class="versions"><thead><tr><th>Chapter</th><th>Title</th><th>Version</th>'
+        f'<table class="versions"><thead><tr><th>{_esc(_("Chapter"))}</th>'
+        f"<th>{_esc(_('Title'))}</th><th>{_esc(_('Version'))}</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )
 
@@ -198,7 +203,8 @@ def _toc(chapters: list[ExportChapter]) -> str:
             f'<li class="toc-chapter"><a href="#chapter-{chapter.number}">'
             f"{chapter.number}. {_esc(chapter.title)}</a>{nested}</li>"
         )
-    return f'<nav class="toc"><h1 class="toc-title">Contents</h1><ol>{"".join(items)}</ol></nav>'
+    title = _esc(_("Contents"))
+    return f'<nav class="toc"><h1 class="toc-title">{title}</h1><ol>{"".join(items)}</ol></nav>'
 
 
 def _chapter_section(chapter: ExportChapter, body: str, *, for_pandoc: bool) -> str:
@@ -216,6 +222,17 @@ def _document(
     head: str,
     resolve_image: ImageResolver,
     for_pandoc: bool = False,
+) -> str:
+    with _speaking(doc):
+        return _combined(doc, head=head, resolve_image=resolve_image, for_pandoc=for_pandoc)
+
+
+def _combined(
+    doc: ExportDocument,
+    *,
+    head: str,
+    resolve_image: ImageResolver,
+    for_pandoc: bool,
 ) -> str:
     chapters = _ordered(doc)
     sections = [

@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime
 import re
 import zipfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Protocol
 
 from chapters.rendering import slugify
+from handbook_review.translation import gettext as _
+from handbook_review.translation import override
 
 
 class ExportError(Exception):
@@ -126,7 +129,13 @@ def _identifier(doc: ExportDocument) -> str:
 
 
 def _draft_mark(doc: ExportDocument) -> str:
-    return f"DRAFT {doc.date.isoformat()}"
+    return _("DRAFT %(date)s") % {"date": doc.date.isoformat()}
+
+
+def _speaking(doc: ExportDocument) -> AbstractContextManager[None]:
+    """The boilerplate of an export (contents, edition, draft mark, page labels) is written in
+    the handbook's language, whatever the language of the person who asked for it."""
+    return override(doc.language or "en")
 
 
 def _media(doc: ExportDocument, media_root: Path | None, media_url: str) -> _Media:

@@ -15,8 +15,10 @@ from chapters.exporting.document import (
     _identifier,
     _Media,
     _media,
+    _speaking,
     _validate,
 )
+from handbook_review.translation import gettext as _
 
 
 def _pandoc_source(doc: ExportDocument, media: _Media) -> str:
@@ -25,11 +27,14 @@ def _pandoc_source(doc: ExportDocument, media: _Media) -> str:
         path = media.file(src)
         return _data_uri(path) if path is not None else None
 
-    subtitle = f"Edition {doc.label}"
+    with _speaking(doc):
+        subtitle = _("Edition %(label)s") % {"label": doc.label}
+        if doc.draft:
+            draft = _draft_mark(doc)
     if doc.distribution_marking:
         subtitle += f" · {doc.distribution_marking}"
     if doc.draft:
-        subtitle += f" · {_draft_mark(doc)}"
+        subtitle += f" · {draft}"
     meta = [
         ("subtitle", subtitle),
         ("date", doc.date.isoformat()),

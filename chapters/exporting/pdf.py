@@ -9,7 +9,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from chapters.exporting.combined import _css_string, _document, _read_css
-from chapters.exporting.document import ExportDocument, ExportError, _media, _validate
+from chapters.exporting.document import (
+    ExportDocument,
+    ExportError,
+    _media,
+    _speaking,
+    _validate,
+)
+from handbook_review.translation import gettext as _
 
 
 def _local_fetcher(allowed: set[Path]) -> Any:
@@ -44,7 +51,7 @@ def _pdf_source(
         embedded.add(path)
         return path.as_uri()
 
-    css = _read_css("print.css")
+    css = _read_css("print.css") + _page_label(doc)
     if doc.distribution_marking:
         marking = _css_string(doc.distribution_marking)
         css += (
@@ -53,6 +60,16 @@ def _pdf_source(
         )
     source = _document(doc, head=f"<style>\n{css}\n</style>", resolve_image=resolve)
     return _page_footnotes(source), embedded
+
+
+def _page_label(doc: ExportDocument) -> str:
+    """ "Page 3 of 40" at the foot of each page, in the handbook's language."""
+    with _speaking(doc):
+        label = _("Page %(page)s of %(pages)s")
+    parts = re.split(r"(%\((?:page|pages)\)s)", label)
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    content = " ".join(counters.get(part) or _css_string(part) for part in parts if part)
+    return f"\n@page {{ @bottom-right {{ content: {content}; }} }}\n"
 
 
 def pdf_html(

@@ -42,7 +42,8 @@ class Language(models.TextChoices):
     CROATIAN = "hr", _("Croatian")
     MACEDONIAN = "mk", _("Macedonian")
     MONTENEGRIN = "cnr", _("Montenegrin")
-    SERBIAN = "sr", _("Serbian")
+    SERBIAN = "sr", _("Serbian (Cyrillic)")
+    SERBIAN_LATIN = "sr-latn", _("Serbian (Latin)")
 
 
 class HandbookQuerySet(models.QuerySet["Handbook"]):

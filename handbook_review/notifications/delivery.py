@@ -7,15 +7,16 @@ knows what the event is about: the caller has already decided who may hear of it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import Truncator
 
+from handbook_review.languages import in_each_language
 from handbook_review.notifications.models import EmailMode, Event, Notification
 from handbook_review.notifications.tasks import send_notification_emails
 
@@ -30,11 +31,14 @@ def notify(
     *,
     event: Event,
     key: str,
-    subject: str,
-    body: str,
+    compose: Callable[[], tuple[str, str]],
     url: str,
 ) -> list[Notification]:
-    """Tell each of `recipients` the same thing, once per event key."""
+    """Tell each of `recipients` the same thing, once per event key, in their own language.
+
+    `compose` writes the subject and the body; it is called once per language among the
+    recipients, with that language active (`handbook_review.languages`).
+    """
     return store(
         [
             Notification(
@@ -46,7 +50,7 @@ def notify(
                 body=body,
                 url=url,
             )
-            for person in recipients
+            for person, (subject, body) in in_each_language(recipients, compose)
         ]
     )
 
@@ -54,7 +58,8 @@ def notify(
 def store(rows: list[Notification]) -> list[Notification]:
     """Insert the notifications of one event, skipping any a person already has for it.
 
-    For events whose text differs per person (a reply that also mentions you). The e-mail task
+    For events whose text differs per person (a reply that also mentions you); the caller writes
+    each row in its recipient's language (`handbook_review.languages.speaking`). The e-mail task
     for those who want immediate e-mail is queued once the rows are committed; it sends each
     notification at most once, so a repeated event sends nothing new.
     """
@@ -80,5 +85,6 @@ def excerpt(text: str) -> str:
 
 
 def when(moment: datetime) -> str:
+    """A moment as the active language writes it, with the time zone's name."""
     local = timezone.localtime(moment)
-    return f"{local:%d %B %Y, %H:%M} ({local.tzname()})"
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from handbook_review import clock
+from handbook_review.languages import speaking
 from handbook_review.notifications.models import EmailMode, Notification, Preference
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ def message(recipient: User, subject: str, body: str) -> EmailMessage:
 
 
 def single(notification: Notification) -> EmailMessage:
+    """One notification as an e-mail, in its recipient's language (so is the notification)."""
+    with speaking(notification.recipient):
+        return _single(notification)
+
+
+def _single(notification: Notification) -> EmailMessage:
     recipient = notification.recipient
     body = "\n\n".join(
         [
@@ -88,6 +95,12 @@ def send_notification_emails(ids: list[int]) -> int:
 
 
 def digest(preference: Preference, notifications: list[Notification]) -> EmailMessage:
+    """The day's notifications in one e-mail, in the recipient's language."""
+    with speaking(preference.user):
+        return _digest(preference, notifications)
+
+
+def _digest(preference: Preference, notifications: list[Notification]) -> EmailMessage:
     user = preference.user
     count = len(notifications)
     shown = notifications[:DIGEST_MAX]

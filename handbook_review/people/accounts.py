@@ -45,3 +45,11 @@ def end_sessions(user: User) -> None:
             target=user,
             changes={"session_epoch": [user.session_epoch - 1, user.session_epoch]},
         )
+
+
+def choose_language(user: User, language: str) -> None:
+    """Store the interface language a person chose; it follows them to every device and is the
+    language of what the application writes to them."""
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language

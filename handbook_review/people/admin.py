@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
 
+from handbook_review.languages import speaking
 from handbook_review.people import accounts, audit
 from handbook_review.people.models import AuditEvent, Jurisdiction, Role, User
 from handbook_review.spreadsheets import neutralise
@@ -69,7 +70,10 @@ class UserCreationForm(forms.ModelForm[User]):
 
     class Meta:
         model = User
-        fields = ("email", "name", "jurisdiction", "agency")
+        fields = ("email", "name", "jurisdiction", "agency", "language")
+        help_texts = {
+            "language": _("The language of the invitation and of the interface for this person."),
+        }
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].lower()
@@ -92,7 +96,7 @@ class UserChangeForm(forms.ModelForm[User]):
 
     class Meta:
         model = User
-        fields = ("email", "name", "jurisdiction", "agency", "is_active")
+        fields = ("email", "name", "jurisdiction", "agency", "language", "is_active")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,8 +122,10 @@ def invite(request: HttpRequest, user: User) -> None:
         "protocol": "https" if request.is_secure() else "http",
         "domain": request.get_host(),
     }
-    subject = render_to_string("registration/invitation_subject.txt", context).strip()
-    body = render_to_string("registration/invitation_email.txt", context)
+    # In the invitee's language (chosen by the administrator), not the administrator's.
+    with speaking(user):
+        subject = render_to_string("registration/invitation_subject.txt", context).strip()
+        body = render_to_string("registration/invitation_email.txt", context)
     send_mail(subject, body, None, [user.email])
 
 
@@ -137,14 +143,24 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("jurisdiction",)
     fieldsets = (
         (None, {"fields": ("email", "name", "password_status")}),
-        (_("Affiliation"), {"fields": ("jurisdiction", "agency")}),
+        (_("Affiliation"), {"fields": ("jurisdiction", "agency", "language")}),
         (_("Access"), {"fields": ("role", "is_active")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
             None,
-            {"fields": ("email", "name", "jurisdiction", "agency", "role", "send_invitation")},
+            {
+                "fields": (
+                    "email",
+                    "name",
+                    "jurisdiction",
+                    "agency",
+                    "language",
+                    "role",
+                    "send_invitation",
+                )
+            },
         ),
     )
     readonly_fields = ("password_status", "last_login", "date_joined")

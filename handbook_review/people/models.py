@@ -2,6 +2,7 @@
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.crypto import salted_hmac
@@ -95,6 +96,11 @@ class User(AbstractUser):
     )
     agency = models.CharField(
         _("agency"), max_length=20, choices=Agency.choices, default=Agency.OTHER
+    )
+    # The interface language the person chose (any device, and their e-mails); blank: not chosen
+    # yet, so the browser's Accept-Language decides pages and English the e-mails.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
     )
     # Part of the session hash: raising it ends every session of the user ("log out everywhere").
     session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)

@@ -4,15 +4,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from handbook_review import languages
 from handbook_review.people import accounts, twofactor
 from handbook_review.people.forms import CodeForm
 from handbook_review.people.models import User
@@ -194,3 +197,48 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     update_session_auth_hash(request, user)
     messages.success(request, _("You have been logged out on every other device."))
     return redirect("twofactor_security")
+
+
+# A language chosen before logging in (on the login page) is stored on the user at login.
+CHOSEN_LANGUAGE = "chosen_language"
+
+
+@login_not_required
+@twofactor.second_factor_not_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language menu: remember the choice on the user (any device) and in a cookie.
+
+    The login page's menu has no user yet: the choice waits in the session and is stored on the
+    user when they log in (`remember_chosen_language`).
+    """
+    language = request.POST.get("language", "")
+    target = _next(request)
+    if language not in languages.CODES:
+        messages.error(request, _("Choose one of the languages in the list."))
+        return redirect(target)
+    if request.user.is_authenticated and isinstance(request.user, User):
+        accounts.choose_language(request.user, language)
+    else:
+        request.session[CHOSEN_LANGUAGE] = language
+    translation.activate(language)
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def remember_chosen_language(
+    sender: object, request: HttpRequest, user: User, **kwargs: object
+) -> None:
+    """On login (user_logged_in): a language chosen on the login page becomes the user's."""
+    language = request.session.pop(CHOSEN_LANGUAGE, None) if request is not None else None
+    if language in languages.CODES:
+        accounts.choose_language(user, language)
+        translation.activate(language)

@@ -9,6 +9,10 @@
 "use strict";
 
 (() => {
+  // The interface strings come from Django's JavaScript catalogue (/jsi18n/, loaded before this
+  // file); without it, the English source strings are shown.
+  const gettext = window.gettext || ((text) => text);
+  const fill = (format, values) => values.reduce((out, value) => out.replace("%s", value), format);
   const CONTEXT = 32;
   const body = document.getElementById("chapter-body");
   // The chapter as proposed is another text: no anchors, no selections there.
@@ -133,7 +137,7 @@
     if (replacement && replacement.dataset.typed !== "1") replacement.value = "";
     if (status) {
       const before = text.slice(Math.max(0, at - 40), at);
-      status.textContent = `Suggesting an insertion after: “…${before}”`;
+      status.textContent = fill(gettext("Suggesting an insertion after: “…%s”"), [before]);
     }
   }
 
@@ -168,7 +172,7 @@
     });
     if (status) {
       const shown = exact.length > 120 ? `${exact.slice(0, 119)}…` : exact;
-      status.textContent = `Commenting on: “${shown}”`;
+      status.textContent = fill(gettext("Commenting on: “%s”"), [shown]);
     }
   }
 

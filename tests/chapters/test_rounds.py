@@ -163,7 +163,7 @@ def test_workflow_page_shows_the_window_with_time_zone(workshop, reviewed, count
     clock.set_to(DURING)
     url = reverse("chapters:workflow", args=[reviewed.handbook.slug, reviewed.pk])
     page = client_for(counterpart).get(url).content.decode()
-    assert "Open for review until 24 Nov 2021 18:00 CET" in page
+    assert "Open for review until 24 November 2021, 18:00 CET" in page
 
 
 # --- Opening
@@ -199,7 +199,7 @@ def test_editor_opens_a_round_in_local_time(handbook, chapter, draft, editor, cl
     assert (step.source, step.target) == (Status.DRAFT, Status.IN_REVIEW)
     assert step.note == "Round Regional workshop, 23-24 November 2021 opened"
     page = client_for(editor).get(response["Location"]).content.decode()
-    assert "24 Nov 2021 18:00 CET" in page
+    assert "24 November 2021, 18:00 CET" in page
 
 
 def test_the_form_offers_the_handbooks_chapters_and_jurisdictions(handbook, chapter, editor):

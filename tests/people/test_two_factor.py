@@ -17,6 +17,7 @@ from tests.test_crawl import bad_kwargs, parameters_of
 PASSWORD = "pass-for-tests"
 OPEN_WHILE_UNVERIFIED = {
     "login",
+    "set_language",
     "logout",
     "twofactor_enrol",
     "twofactor_verify",
