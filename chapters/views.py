@@ -81,9 +81,7 @@ def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
         instance=Chapter(handbook=book),
         initial={"number": book.next_chapter_number()},
     )
-    set_upload_url(
-        form, reverse("chapters:upload_image", args=[book.slug]), language=book.language
-    )
+    set_upload_url(form, reverse("chapters:upload_image", args=[book.slug]), language=book.language)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
