@@ -155,21 +155,31 @@ def new_catalog(locale: str, domain: str) -> Catalog:
 
 
 def problems() -> Iterator[str]:
-    """What is wrong with the catalogues: messages the code has that a catalogue lacks (or the
-    other way round), untranslated or fuzzy entries, broken placeholders or plural forms, and a
-    Cyrillic catalogue out of step with the Latin one."""
+    """Everything wrong with the catalogues, the code's strings extracted afresh (needs GNU
+    gettext's xgettext, as makemessages does)."""
     with scratch() as tmp:
         extracted = extract(Path(tmp))
     for domain, found in extracted.items():
         wanted = {key(m) for m in found if m.id}
-        committed_path = po_path(SOURCE, domain)
-        committed = (
-            {key(m) for m in read(committed_path) if m.id} if committed_path.exists() else set()
-        )
+        committed = source_keys(domain)
         for msgid, _context in sorted(wanted - committed, key=str):
             yield f"{SOURCE}/{domain}: new message (run `manage.py catalogs update`): {msgid!r}"
         for msgid, _context in sorted(committed - wanted, key=str):
             yield f"{SOURCE}/{domain}: message no longer in the code: {msgid!r}"
+    yield from catalogue_problems()
+
+
+def source_keys(domain: str) -> set[tuple[str, str | None]]:
+    path = po_path(SOURCE, domain)
+    return {key(m) for m in read(path) if m.id} if path.exists() else set()
+
+
+def catalogue_problems() -> Iterator[str]:
+    """What is wrong with the committed catalogues: a message of the English source that a
+    language lacks, an untranslated or fuzzy entry, broken placeholders or plural forms, and a
+    Cyrillic catalogue out of step with the Latin one."""
+    for domain in DOMAINS:
+        wanted = source_keys(domain)
         if not wanted:
             continue
         for locale in languages():
@@ -181,24 +191,11 @@ def problems() -> Iterator[str]:
             have = {key(m) for m in catalog if m.id}
             for msgid, _context in sorted(wanted - have, key=str):
                 yield f"{locale}/{domain}: missing {msgid!r}"
+            for msgid, _context in sorted(have - wanted, key=str):
+                yield f"{locale}/{domain}: not in the English source {msgid!r}"
             for message in catalog:
-                if not message.id:
-                    continue
-                strings = (
-                    [message.string]
-                    if isinstance(message.string, str)
-                    else list(message.string or ())
-                )
-                if message.fuzzy:
-                    yield f"{locale}/{domain}: fuzzy {key(message)[0]!r}"
-                if not strings or not all(s.strip() for s in strings):
-                    yield f"{locale}/{domain}: untranslated {key(message)[0]!r}"
-                    continue
-                for checker in (num_plurals, python_format):
-                    try:
-                        checker(catalog, message)
-                    except Exception as error:  # Babel's TranslationError
-                        yield f"{locale}/{domain}: {key(message)[0]!r}: {error}"
+                if message.id:
+                    yield from message_problems(catalog, message, f"{locale}/{domain}")
         latin = po_path("sr_Latn", domain)
         cyrillic = po_path("sr", domain)
         if latin.exists() and cyrillic.exists():
@@ -206,6 +203,20 @@ def problems() -> Iterator[str]:
             kept = {key(m): m.string for m in read(cyrillic, "sr") if m.id}
             if made != kept:
                 yield f"sr/{domain}: not in step with sr_Latn (run `manage.py catalogs update`)"
+
+
+def message_problems(catalog: Catalog, message: Message, where: str) -> Iterator[str]:
+    strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
+    if message.fuzzy:
+        yield f"{where}: fuzzy {key(message)[0]!r}"
+    if not strings or not all(s.strip() for s in strings):
+        yield f"{where}: untranslated {key(message)[0]!r}"
+        return
+    for checker in (num_plurals, python_format):
+        try:
+            checker(catalog, message)
+        except Exception as error:  # Babel's TranslationError
+            yield f"{where}: {key(message)[0]!r}: {error}"
 
 
 def compile_all() -> list[Path]:

@@ -2,16 +2,22 @@
 one <h1> and a label on every field; and every page asked for something that does not exist
 answers 404, never 500."""
 
+import re
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils import translation
+from django.utils.translation import gettext
 
 from chapters.models import Export, ExportState
+from handbook_review import catalogs
+from handbook_review.people.models import User
 from tests import factories
 from tests.conftest import cast, client_for
 
@@ -319,3 +325,127 @@ def test_unknown_objects_are_not_found(real_handbook, review, editor, counterpar
                 problems.append(f"{person.role} {name} {url}: {response.status_code}")
     assert checked > 20
     assert not problems, "\n".join(problems)
+
+
+# --- Every page in every language
+
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
+PLACEHOLDER = re.compile(r"%\([^)]*\)[sd]|%[sd]|\{[^}]*\}")
+
+
+def english_phrases(language: str) -> set[str]:
+    """Interface phrases of the English catalogue (two words or more, placeholders cut out)
+    that the language writes differently: any of them on a page is an untranslated string."""
+    phrases = set()
+    catalogue = catalogs.read(catalogs.po_path("en", "django"))
+    locale = translation.to_locale(language)
+    # A phrase the language itself uses ("e-mail me" in Albanian "një e-mail me të gjitha") is
+    # no sign of English.
+    own = " | ".join(
+        " ".join(m.string) if isinstance(m.string, tuple) else m.string
+        for m in catalogs.read(catalogs.po_path(locale, "django"), locale)
+        if m.id
+    )
+    with translation.override(language):
+        for message in catalogue:
+            if not message.id or message.context:
+                continue
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            if "<" in msgid or gettext(msgid) == msgid:
+                continue
+            for piece in PLACEHOLDER.split(msgid):
+                piece = " ".join(piece.split()).strip(" .,:;·—()“”")
+                if len(piece.split()) >= 2 and len(piece) >= 8 and piece not in own:
+                    phrases.add(piece)
+    return phrases
+
+
+class Words(HTMLParser):
+    """A page's interface text: its text and labels, without scripts, styles, and without the
+    content marked with its own language (the handbook's text, the language menu's names)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.lang = ""
+        self.depth_skipped = 0
+        self.stack: list[bool] = []
+        self.parts: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "html":
+            self.lang = found.get("lang") or ""
+            return
+        if tag in self.VOID:
+            if not self.depth_skipped:
+                self.parts += [found[a] for a in self.ATTRIBUTES if found.get(a)]
+            return
+        skip = tag in ("script", "style") or "lang" in found
+        self.stack.append(skip)
+        self.depth_skipped += skip
+        if not self.depth_skipped:
+            self.parts += [found[a] for a in self.ATTRIBUTES if found.get(a)]
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or tag == "html" or not self.stack:
+            return
+        self.depth_skipped -= self.stack.pop()
+
+    def handle_data(self, data):
+        if not self.depth_skipped:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        # Pieces joined by a bar, so that no phrase is made of the end of one and the next.
+        return " | ".join(" ".join(part.split()) for part in self.parts if part.strip())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("role", cast())
+def test_every_page_speaks_the_readers_language(language, role, request, db):
+    person = request.getfixturevalue(role) if role != "anonymous" else None
+    # The cast reads this language before anything happens, so what is written for them (their
+    # notifications) is written in it too.
+    for name in ("editor", "counterpart", "outsider", "administrator"):
+        request.getfixturevalue(name)
+    User.objects.update(language=language)
+    review = request.getfixturevalue("review")
+    if person is not None:
+        person.refresh_from_db()
+    client = client_for(person)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    visited = crawl(client, [] if person is None else seeds(review))
+    phrases = english_phrases(language)
+    assert len(phrases) > 300  # the check has something to look for
+    problems, pages = [], 0
+    for url, (status, text, page) in visited.items():
+        if status >= 500:
+            problems.append(f"{url}: {status}")
+        if page is None or "<html" not in text:
+            continue
+        pages += 1
+        words = Words(text)
+        if words.lang != language:
+            problems.append(f"{url}: <html lang={words.lang!r}>")
+        shown = words.text()
+        problems += [f"{url}: English {phrase!r}" for phrase in sorted(phrases) if phrase in shown]
+    assert pages >= (1 if person is None else 5)
+    assert not problems, "\n".join(problems[:60])
+
+
+def test_the_language_check_finds_english_left_on_a_page():
+    # The control: an untranslated phrase is seen; content in its own language is not.
+    page = Words(
+        '<html lang="hr"><body><p>Your comments and suggestions</p>'
+        '<div lang="en">Review round of the border police</div><script>var a = "Log out";</script>'
+        '<button aria-label="Change language">x</button></body></html>'
+    )
+    assert page.lang == "hr"
+    assert page.text() == "Your comments and suggestions | Change language | x"
+    assert "Change language" in english_phrases("hr")

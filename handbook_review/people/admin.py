@@ -7,7 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
@@ -27,8 +29,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_stubs_ext import StrOrPromise
 
 from handbook_review.languages import speaking
@@ -390,3 +396,77 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
+
+
+# --- Django's and django-otp's pages, in the reader's language
+
+DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as the reader's language says it. Django stores the names in English; ours
+    are catalogue messages, and the four default ones are said with the model's own name."""
+    action = permission.codename.partition("_")[0]
+    model_class = permission.content_type.model_class()
+    if action in DEFAULT_PERMISSIONS and model_class is not None:
+        name = DEFAULT_PERMISSIONS[action] % {"model": model_class._meta.verbose_name}
+    else:
+        name = gettext(permission.name)
+    return f"{permission.content_type} | {name}"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """Roles are groups. Their permissions are listed in the reader's language, both in the
+    editable list and on the read-only page an administrator without the change right sees."""
+
+    def get_fields(self, request: HttpRequest, obj: Group | None = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["name", "permission_names"]
+        return ["name", "permissions"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["name", "permission_names"]
+        return []
+
+    @admin.display(description=_("permissions"))
+    def permission_names(self, group: Group) -> str:
+        found = group.permissions.select_related("content_type").order_by(
+            "content_type__app_label", "codename"
+        )
+        return ", ".join(permission_label(permission) for permission in found)
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest | None = None, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name == "permissions":
+            field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
+        return field
+
+
+def _device_admin(model: type[Any], base: type[admin.ModelAdmin[Any]]) -> None:
+    """django-otp's device pages, with their search help in the reader's language (django-otp
+    writes it once, in English, when it is imported)."""
+    admin.site.unregister(model)
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (base,),
+            {"search_help_text": _("Search by the user's e-mail address")},
+        ),
+    )
+
+
+_device_admin(TOTPDevice, TOTPDeviceAdmin)
+_device_admin(StaticDevice, StaticDeviceAdmin)

@@ -122,7 +122,7 @@ def log_in(page, live_server):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", person.email)
         page.fill("#id_password", PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         if device is not None:
             page.fill("#id_code", totp_code(device))

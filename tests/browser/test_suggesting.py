@@ -56,7 +56,7 @@ def test_suggest_accept_and_history_credits_the_proposer(
     editor_page.goto(f"{live_server.url}/accounts/login/")
     editor_page.fill("#id_username", editor.email)
     editor_page.fill("#id_password", "pass-for-tests")
-    editor_page.click("form button[type=submit]")
+    editor_page.click("main form button[type=submit]")
     editor_page.fill("#id_code", totp_code(device))
     editor_page.click("main form button[type=submit]")
     editor_page.wait_for_url(lambda url: "/accounts/" not in url)
