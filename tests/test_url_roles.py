@@ -156,6 +156,8 @@ RULES = {
     "twofactor_verify": (anyone, anyone, 302),
     **dict.fromkeys(
         (
+            # Search finds only what the user may see (tests/comments/test_search.py).
+            "comments:search",
             "home", "healthz", "notifications:list", "notifications:settings",
             "password_change", "password_change_done", "twofactor_enrol", "twofactor_security",
             *RESET,

@@ -202,7 +202,7 @@ def entries_of(chapter_ids: list[int]) -> Iterator[SearchEntry]:
         )
     current = {c.pk: c.version for c in found}
     handbooks = {c.pk: c.handbook_id for c in found}
-    history = Chapter.history.model.objects.filter(chapter_id__in=chapter_ids)  # type: ignore[attr-defined]
+    history = Chapter.history.model.objects.filter(id__in=chapter_ids)  # type: ignore[attr-defined]
     seen: set[tuple[int, int]] = set()
     for old in history.order_by("-history_id").iterator(chunk_size=50):
         key = (old.id, old.version)
