@@ -9,6 +9,7 @@ from comments import (
     suggestion_views,
     views,
 )
+from comments.search import views as search_views
 
 app_name = "comments"
 
@@ -111,4 +112,6 @@ urlpatterns = [
         )
         for fmt in ("xlsx", "pdf")
     ),
+    # One search box in every page's header (comments/search/).
+    path("search/", search_views.search, name="search"),
 ]

@@ -159,6 +159,8 @@ RULES = {
     "javascript-catalog": (anyone, anyone, 200),
     **dict.fromkeys(
         (
+            # Search finds only what the user may see (tests/comments/test_search.py).
+            "comments:search",
             "home", "healthz", "notifications:list", "notifications:settings",
             "password_change", "password_change_done", "twofactor_enrol", "twofactor_security",
             *RESET,

@@ -1,6 +1,6 @@
 """The comments floor's rows: threads, anchors and comments (threads.py); suggestions and
 decisions (suggestions.py); dispositions, answers, coordinators' positions and votes
-(dispositions.py). The state changes that write them live in comments/actions/.
+(dispositions.py); what search finds (search.py). The state changes that write them live in comments/actions/.
 """
 
 from comments.models.dispositions import (
@@ -13,6 +13,7 @@ from comments.models.dispositions import (
     Vote,
     VoteValue,
 )
+from comments.models.search import EntryKind, SearchEntry
 from comments.models.suggestions import (
     UNDECIDED,
     Conflict,
@@ -54,11 +55,13 @@ __all__ = [
     "Conflict",
     "Decision",
     "Disposition",
+    "EntryKind",
     "DispositionKind",
     "Kind",
     "NotAllowed",
     "Position",
     "PositionKind",
+    "SearchEntry",
     "Suggestion",
     "SuggestionStatus",
     "Thread",
