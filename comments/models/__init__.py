@@ -37,6 +37,7 @@ from comments.models.threads import (
     ThreadStatus,
     Visibility,
 )
+from comments.models.wordreviews import WordReview, WordReviewState
 
 __all__ = [
     "CATEGORY_HELP",
@@ -67,4 +68,6 @@ __all__ = [
     "Visibility",
     "Vote",
     "VoteValue",
+    "WordReview",
+    "WordReviewState",
 ]
