@@ -134,7 +134,7 @@ def word_review(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def word_confirm(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     """Create the chosen items, once."""
-    book, review = get_word_review(request, slug, pk)
+    _book, review = get_word_review(request, slug, pk)
     chosen = {int(n) for n in request.POST.getlist("item") if n.isdigit()}
     try:
         result = confirm_word_review(review=review, by=request.user, chosen=chosen)

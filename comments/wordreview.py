@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,7 @@ class _Placer(HTMLParser):
         for s, e, _html in self.deletions:
             cuts |= {at for at in (s, e) if start < at < end}
         points = sorted(cuts)
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in pairwise(points):
             if a > start:
                 # At a cut inside the text: first what ends here, then what begins here.
                 while self.next < len(self.events) and self.events[self.next].at <= a:

@@ -43,7 +43,7 @@ class Reviewer:
             ]
             self.doc = (
                 self.doc[: run.start()]
-                + "".join(r for r, p in zip(runs, pieces) if p)
+                + "".join(r for r, p in zip(runs, pieces, strict=True) if p)
                 + self.doc[run.end() :]
             )
             start = run.start() + (len(runs[0]) if pieces[0] else 0)
@@ -88,7 +88,7 @@ class Reviewer:
     def comment(
         self, first: str, last: str, body: str, *, author: str, reply_to: int | None = None
     ) -> int:
-        """A comment from the run `first` to the run `last` (its next occurrence); returns its id."""
+        """A comment from the run `first` to the run `last` (next after it); returns its id."""
         start = self._find(first)
         end = self._find(last, start.start())
         self.next_id += 1
@@ -114,7 +114,8 @@ class Reviewer:
         existing = files.get("word/comments.xml", b"").decode()
         added = "".join(
             f'<w:comment w:id="{cid}" w:author="{escape(author)}" w:date="{date}" w:initials="X">'
-            f'<w:p w14:paraId="{cid:08X}"><w:r><w:t xml:space="preserve">{escape(body, quote=False)}</w:t></w:r></w:p>'
+            f'<w:p w14:paraId="{cid:08X}"><w:r><w:t xml:space="preserve">'
+            f"{escape(body, quote=False)}</w:t></w:r></w:p>"
             "</w:comment>"
             for cid, author, date, body, _parent in self.comments
         )

@@ -106,9 +106,9 @@ def _create(
         if planned.word_author:
             Comment.objects.filter(pk=comment.pk).update(word_author=planned.word_author)
         return thread
-    assert chapter is not None and planned.anchor is not None
-    if planned.action == "suggestion":
-        assert planned.edit is not None
+    if chapter is None or planned.anchor is None:
+        return None
+    if planned.action == "suggestion" and planned.edit is not None:
         suggestion = propose(
             chapter,
             by=author,

@@ -116,7 +116,7 @@ def test_comments_changes_and_replies_land_on_their_words(chap, scene, counterpa
         (p.action, p.item.get("body") or p.item.get("inserted") or p.item["deleted"]): p
         for p in planned
     }
-    assert set(a for a, _ in by_kind) == {"thread", "reply", "suggestion"}
+    assert {a for a, _ in by_kind} == {"thread", "reply", "suggestion"}
     result = confirm_word_review(
         review=review, by=counterpart, chosen={p.item["n"] for p in planned}
     )
