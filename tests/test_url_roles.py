@@ -119,7 +119,9 @@ RULES = {
     "comments:dashboard": (sees("handbook"), may(threads, "view_all"), 200),
     # The Word round trip: a review copy for whoever may comment now (the handbook's: on at
     # least one of its chapters); uploads for whoever may comment; an upload is its uploader's.
-    "comments:review_copy": (sees("chapter"), lambda person, scene: threads.may_comment(person, scene["chapter"]), 200),
+    "comments:review_copy": (
+        sees("chapter"), lambda person, scene: threads.may_comment(person, scene["chapter"]), 200
+    ),
     "comments:handbook_review_copy": (
         sees("handbook"),
         lambda person, scene: any(
@@ -129,7 +131,9 @@ RULES = {
         200,
     ),
     "comments:word_upload": (sees("handbook"), may(threads, "add"), 200),
-    "comments:word_review": (sees("handbook"), anyone, (owns("word_review", "uploaded_by_id"), 404)),
+    "comments:word_review": (
+        sees("handbook"), anyone, (owns("word_review", "uploaded_by_id"), 404)
+    ),
     "comments:coordination": (sees("handbook"), may(ballots, "coordinate"), 200),
     # The old matrix's URLs send editors on to the disposition report, the same scope.
     "comments:resolution_matrix_csv": (sees("handbook"), may(threads, "view_all"), 302),

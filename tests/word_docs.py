@@ -21,7 +21,10 @@ _RUN = re.compile(
 
 
 class Reviewer:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, sequential: bool = False) -> None:
+        # sequential: each edit is looked for after the one before (edits in document order).
+        self.sequential = sequential
+        self.cursor = 0
         source = zipfile.ZipFile(io.BytesIO(data))
         self.files = {n: source.read(n) for n in source.namelist()}
         self.doc = self.files["word/document.xml"].decode()
@@ -32,6 +35,8 @@ class Reviewer:
         """The run holding exactly `word`, split out of the run that has it (Word splits runs
         wherever it likes, too)."""
         wanted = escape(word, quote=False)
+        if self.sequential:
+            after = max(after, self.cursor)
         for run in _RUN.finditer(self.doc, after):
             props, text = run.group(1), run.group(2)
             at = text.find(wanted)
@@ -49,10 +54,12 @@ class Reviewer:
             start = run.start() + (len(runs[0]) if pieces[0] else 0)
             found = _RUN.match(self.doc, start)
             assert found and found.group(2) == wanted
+            self.cursor = found.end()
             return found
         raise AssertionError(f"no run with {word!r}")
 
-    def delete(self, word: str, *, author: str, occurrence_after: str = "") -> None:
+    def delete(self, word: str, *, author: str, occurrence_after: str = "") -> int:
+        """Delete the word's run (as Word does with Track Changes on); returns where it ends."""
         after = self.doc.index(occurrence_after) if occurrence_after else 0
         run = self._find(word, after)
         self.next_id += 1
@@ -62,6 +69,7 @@ class Reviewer:
             f'<w:r><w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>'
         )
         self.doc = self.doc[: run.start()] + new + self.doc[run.end() :]
+        return run.start() + len(new)
 
     def insert_after(self, word: str, text: str, *, author: str) -> None:
         run = self._find(word)
@@ -73,11 +81,7 @@ class Reviewer:
         self.doc = self.doc[: run.end()] + new + self.doc[run.end() :]
 
     def replace(self, word: str, text: str, *, author: str) -> None:
-        self.delete(word, author=author)
-        at = self.doc.index(
-            f'<w:delText xml:space="preserve">{escape(word, quote=False)}</w:delText></w:r></w:del>'
-        )
-        end = self.doc.index("</w:del>", at) + len("</w:del>")
+        end = self.delete(word, author=author)
         self.next_id += 1
         new = (
             f'<w:ins w:id="{self.next_id}" w:author="{escape(author)}" w:date="{DATE}">'
@@ -90,6 +94,7 @@ class Reviewer:
     ) -> int:
         """A comment from the run `first` to the run `last` (next after it); returns its id."""
         start = self._find(first)
+        self.cursor = start.start()  # the last word may be the first
         end = self._find(last, start.start())
         self.next_id += 1
         cid = self.next_id

@@ -163,9 +163,9 @@ def record_acceptance(
     closed thread, the decision and the disposition it is, and the re-check of the other open
     suggestions."""
     proposer = suggestion.proposer
-    if suggestion.thread.word_review_id is not None:
+    source = suggestion.thread.word_review
+    if source is not None:
         # The version record says where the words came from (issue 15): the file and uploader.
-        source = suggestion.thread.word_review
         how += f", from the Word file “{source.filename}” uploaded by {source.uploaded_by.name}"
         if suggestion.thread.word_author:
             how += f" (Word author: {suggestion.thread.word_author})"

@@ -313,9 +313,11 @@ def test_a_suggestion_is_an_editing_annotation_with_the_proposed_text(chapter, c
     factories.suggestion(
         chapter, by=counterpart, words="serial number", replacement="serial number and make"
     )
-    page = client_for(counterpart).get(
-        reverse("comments:annotations", args=[chapter.handbook.slug, chapter.pk])
-    ).json()
+    page = (
+        client_for(counterpart)
+        .get(reverse("comments:annotations", args=[chapter.handbook.slug, chapter.pk]))
+        .json()
+    )
     [item] = page["items"]
     assert item["motivation"] == "editing"
     bodies = {body["purpose"]: body for body in item["body"]}
