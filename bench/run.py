@@ -56,7 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--only",
         default="",
         help=(
-            "comma-separated measurements (page, reanchor, accept, text, pdf, disposition); "
+            "comma-separated measurements (page, reanchor, accept, text, pdf, disposition, "
+            "word); "
             "default: all"
         ),
     )
@@ -238,6 +239,94 @@ def measure_text(seeded: Seeded, args: argparse.Namespace) -> Figures:
     return figures
 
 
+def measure_word(seeded: Seeded, args: argparse.Namespace) -> Figures:
+    """The Word round trip on the big chapter (its threads, plus 100 open suggestions): the
+    review copy, then reading a reviewed copy with 200 new comments and 200 tracked changes and
+    mapping them onto the chapter (what the preview shows); confirming them is timed too."""
+    import re
+
+    from comments import anchoring, wordcopy
+    from comments.actions import confirm_word_review, propose
+    from tests.word_docs import Reviewer
+
+    chapter = seeded.chapter
+    chapter.refresh_from_db()
+    text = chapter.plain_text()
+    taken = {(t.start, t.end) for t in chapter.threads.all()}
+    phrases = list(re.finditer(r"[^\W\d_]+ [^\W\d_]+ [^\W\d_]+", text))
+    made = 0
+    for m in phrases[:: max(1, len(phrases) // 300)]:
+        if made == 100 or (m.start(), m.end()) in taken:
+            continue
+        if chapter.body.count(m[0]) != 1 or text.count(m[0]) != 1:
+            continue
+        at = chapter.body.index(m[0])
+        propose(
+            chapter,
+            by=seeded.counterpart,
+            anchor=anchoring.describe(text, m.start(), m.end()),
+            source_start=at,
+            source_end=at + len(m[0]),
+            whole_block=False,
+            replacement=m[0].upper(),
+            rationale="bench",
+        )
+        made += 1
+    figures_made = made
+    chapter.refresh_from_db()
+    started = time.perf_counter()
+    data = wordcopy.review_copy(chapter.handbook, [chapter], seeded.editor)
+    figures: Figures = {"review_copy_s": round(time.perf_counter() - started, 2)}
+    figures["review_copy_suggestions"] = figures_made
+    figures["review_copy_kb"] = len(data) // 1024
+    if os.environ.get("BENCH_WORD_COPY"):
+        Path(os.environ["BENCH_WORD_COPY"]).write_bytes(data)
+    reviewer = Reviewer(data, sequential=True)
+    # 200 comments and 200 changes (deletions, replacements, insertions), spread over the runs
+    # of plain text (not the copy's own insertions), made from the end backwards so that each
+    # edit leaves the places of those before it where they were.
+    from tests.word_docs import _RUN
+
+    candidates = []
+    for run in _RUN.finditer(reviewer.doc):
+        word = re.search(r"[^\W\d_]{5,}", run.group(2))
+        if word and not reviewer.doc[max(0, run.start() - 120) : run.start()].rstrip().endswith(
+            'Z">'
+        ):
+            candidates.append((run.start(), word[0]))
+    picked = candidates[:: max(1, len(candidates) // 400)][:400]
+    failed: list[str] = []
+    for n, (at, word) in reversed(list(enumerate(picked))):
+        reviewer.cursor = at
+        try:
+            if n % 2 == 0:
+                reviewer.comment(word, word, f"Word comment {n}", author="Reviewer in Word")
+            elif n % 3 == 0:
+                reviewer.delete(word, author="Reviewer in Word")
+            elif n % 3 == 1:
+                reviewer.replace(word, word.lower() + "x", author="Reviewer in Word")
+            else:
+                reviewer.insert_after(word, " added", author="Reviewer in Word")
+        except AssertionError as error:
+            failed.append(str(error))
+    if failed:
+        progress(f"word: {len(failed)} edits not made, e.g. {failed[:3]}")
+    reviewed = reviewer.bytes()
+    started = time.perf_counter()
+    review = wordcopy.read_upload(
+        handbook=chapter.handbook, name="bench.docx", data=reviewed, by=seeded.editor
+    )
+    planned = wordcopy.plan(review, seeded.editor)
+    figures["word_import_s"] = round(time.perf_counter() - started, 2)
+    figures["word_import_items"] = len(planned)
+    figures["word_import_landed"] = sum(p.action in ("thread", "suggestion") for p in planned)
+    started = time.perf_counter()
+    confirm_word_review(review=review, by=seeded.editor, chosen={p.item["n"] for p in planned})
+    figures["word_confirm_s"] = round(time.perf_counter() - started, 2)
+    progress(f"word: {figures}")
+    return figures
+
+
 def measure_pdf(seeded: Seeded, args: argparse.Namespace) -> Figures:
     """The demo handbook and a ~300-page handbook to PDF, each job in its own process
     (bench/exports.py): seconds, and the big job's peak memory."""
@@ -322,6 +411,7 @@ MEASUREMENTS: list[Callable[[Seeded, argparse.Namespace], Figures]] = [
     measure_text,
     measure_pdf,
     measure_disposition,
+    measure_word,
 ]
 
 # Figure -> (budget as shown, whether the figures meet it).
@@ -350,6 +440,8 @@ BUDGETS: dict[str, tuple[str, Callable[[Figures], bool]]] = {
     "pdf_300_pages_peak_mb": ("<= 1024 MB", lambda f: f["pdf_300_pages_peak_mb"] <= 1024),
     "disposition_xlsx_s": ("<= 5 s", lambda f: f["disposition_xlsx_s"] <= 5),
     "disposition_pdf_s": ("<= 20 s", lambda f: f["disposition_pdf_s"] <= 20),
+    "review_copy_s": ("<= 10 s", lambda f: f["review_copy_s"] <= 10),
+    "word_import_s": ("<= 10 s", lambda f: f["word_import_s"] <= 10),
     "dashboard_3000_ms": ("<= 300 ms", lambda f: f["dashboard_3000_ms"] <= 300),
     "dashboard_queries_3000": (
         "= queries with 30 threads",

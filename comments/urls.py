@@ -8,6 +8,7 @@ from comments import (
     rereview_views,
     suggestion_views,
     views,
+    word_views,
 )
 from comments.search import views as search_views
 
@@ -16,6 +17,18 @@ app_name = "comments"
 urlpatterns = [
     path("h/<slug:slug>/c/<int:pk>/threads/new/", views.new_thread, name="new_thread"),
     path("h/<slug:slug>/c/<int:pk>/annotations/", annotation_views.annotations, name="annotations"),
+    # The Word round trip (issue 15): a review copy out, a reviewed copy back.
+    path("h/<slug:slug>/c/<int:pk>/review-copy.docx", word_views.review_copy, name="review_copy"),
+    path(
+        "h/<slug:slug>/review-copy.docx",
+        word_views.handbook_review_copy,
+        name="handbook_review_copy",
+    ),
+    path("h/<slug:slug>/word-reviews/new/", word_views.word_upload, name="word_upload"),
+    path("h/<slug:slug>/word-reviews/<int:pk>/", word_views.word_review, name="word_review"),
+    path(
+        "h/<slug:slug>/word-reviews/<int:pk>/confirm/", word_views.word_confirm, name="word_confirm"
+    ),
     path(
         "h/<slug:slug>/c/<int:pk>/since-review/",
         rereview_views.since_review_page,

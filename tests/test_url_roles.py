@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from chapters import policies as chapter_policies
 from chapters.models import Export, ImportJob, JobState, SignOff
 from comments import policies as comment_policies
-from comments.models import Suggestion
+from comments.models import Suggestion, WordReview
 from handbook_review.notifications.models import Notification
 from handbook_review.people.models import Jurisdiction
 from tests import factories
@@ -37,7 +37,7 @@ POST_ONLY = {
     "comments:accept_suggestion", "comments:bulk_decide", "comments:delete_comment",
     "comments:new_suggestion", "comments:new_thread", "comments:preview_suggestion",
     "comments:reattach", "comments:reply", "comments:resolve", "comments:withdraw_suggestion",
-    "comments:set_position", "comments:vote",
+    "comments:set_position", "comments:vote", "comments:word_confirm",
     "log_out_everywhere", "logout", "markdownx_markdownify", "notifications:mark_all_read",
     "set_language",
     "twofactor_disable", "twofactor_new_codes",
@@ -118,6 +118,23 @@ RULES = {
         sees("handbook"), may(handbooks, "import"), (owns("import_job", "uploaded_by_id"), 404)
     ),
     "comments:dashboard": (sees("handbook"), may(threads, "view_all"), 200),
+    # The Word round trip: a review copy for whoever may comment now (the handbook's: on at
+    # least one of its chapters); uploads for whoever may comment; an upload is its uploader's.
+    "comments:review_copy": (
+        sees("chapter"), lambda person, scene: threads.may_comment(person, scene["chapter"]), 200
+    ),
+    "comments:handbook_review_copy": (
+        sees("handbook"),
+        lambda person, scene: any(
+            threads.may_comment(person, c)
+            for c in chapters.visible_to(person).filter(handbook=scene["handbook"])
+        ),
+        200,
+    ),
+    "comments:word_upload": (sees("handbook"), may(threads, "add"), 200),
+    "comments:word_review": (
+        sees("handbook"), anyone, (owns("word_review", "uploaded_by_id"), 404)
+    ),
     "comments:coordination": (sees("handbook"), may(ballots, "coordinate"), 200),
     # The old matrix's URLs send editors on to the disposition report, the same scope.
     "comments:resolution_matrix_csv": (sees("handbook"), may(threads, "view_all"), 302),
@@ -228,6 +245,7 @@ PK_OF = {
     "comments:delete_comment": "comment",
     "comments:hide_comment": "comment",
     "notifications:open": "notification",
+    "comments:word_": "word_review",
 }
 
 
@@ -246,6 +264,9 @@ def scene(review, editor, counterpart):  # noqa: F811
             error="Not a document.",
         ),
         "image": factories.stored_image(handbook, chapter),
+        "word_review": WordReview.objects.create(
+            handbook=handbook, uploaded_by=editor, filename="reviewed.docx", state="failed"
+        ),
         "export": Export.objects.get(handbook=handbook, edition=review["edition"]),
         "suggestion": Suggestion.objects.filter(thread__chapter=chapter).first(),
         "comment": thread.comments.order_by("pk").first(),

@@ -54,16 +54,20 @@ from comments.actions.threads import (
     reopen_thread,
     resolve_thread,
 )
+from comments.actions.word import AlreadyConfirmed, WordResult, confirm_word_review
 
 __all__ = [
     "MENTION",
+    "AlreadyConfirmed",
     "BulkReport",
     "DisposalReport",
+    "WordResult",
     "accept",
     "add_comment",
     "answer",
     "cast_vote",
     "close_thread",
+    "confirm_word_review",
     "decide_many",
     "delete_comment",
     "dispose",

@@ -163,6 +163,12 @@ def record_acceptance(
     closed thread, the decision and the disposition it is, and the re-check of the other open
     suggestions."""
     proposer = suggestion.proposer
+    source = suggestion.thread.word_review
+    if source is not None:
+        # The version record says where the words came from (issue 15): the file and uploader.
+        how += f", from the Word file “{source.filename}” uploaded by {source.uploaded_by.name}"
+        if suggestion.thread.word_author:
+            how += f" (Word author: {suggestion.thread.word_author})"
     if body != chapter.body:
         chapter.revise(
             body=body,

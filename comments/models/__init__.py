@@ -38,6 +38,7 @@ from comments.models.threads import (
     ThreadStatus,
     Visibility,
 )
+from comments.models.wordreviews import WordReview, WordReviewState
 
 __all__ = [
     "CATEGORY_HELP",
@@ -70,4 +71,6 @@ __all__ = [
     "Visibility",
     "Vote",
     "VoteValue",
+    "WordReview",
+    "WordReviewState",
 ]

@@ -136,6 +136,16 @@ class Thread(models.Model):
     prefix = models.TextField(blank=True)
     suffix = models.TextField(blank=True)
     section = models.CharField(max_length=200, blank=True)  # heading id, for whole-section threads
+    # Read from a reviewed Word copy (comments/wordcopy.py): which upload, and the Word author's
+    # name when no user matched it (the thread is then the uploader's).
+    word_review = models.ForeignKey(
+        "comments.WordReview",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="threads",
+    )
+    word_author = models.CharField(_("author in the Word file"), max_length=200, blank=True)
     # Where it stands now (start/end null: orphaned), in the text of `anchored_version`.
     anchored_version = models.PositiveIntegerField()
     start = models.PositiveIntegerField(null=True)
@@ -237,6 +247,8 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
+    # A reply read from a reviewed Word copy whose author matched no user: the Word name.
+    word_author = models.CharField(_("author in the Word file"), max_length=200, blank=True)
 
     history = HistoricalRecords(excluded_fields=["body_html", "created_at"], user_related_name="+")
     objects = CommentQuerySet.as_manager()

@@ -305,6 +305,25 @@ def test_annotation_export_is_w3c_json_ld(chapter, thread, counterpart):
     assert first["creator"]["name"] == "Jelena Author" and first["created"] and first["modified"]
     assert first["body"]["value"] == "Which serial number?"
     assert reply["motivation"] == "replying" and reply["target"] == first["id"]
+    assert first["body"]["language"] == first["target"]["language"] == chapter.handbook.language
+    assert first["generator"]["type"] == "Software" and page["generator"]["name"]
+
+
+def test_a_suggestion_is_an_editing_annotation_with_the_proposed_text(chapter, counterpart):
+    factories.suggestion(
+        chapter, by=counterpart, words="serial number", replacement="serial number and make"
+    )
+    page = (
+        client_for(counterpart)
+        .get(reverse("comments:annotations", args=[chapter.handbook.slug, chapter.pk]))
+        .json()
+    )
+    [item] = page["items"]
+    assert item["motivation"] == "editing"
+    bodies = {body["purpose"]: body for body in item["body"]}
+    assert bodies["editing"]["value"] == "serial number and make"
+    assert bodies["commenting"]["value"] == "Clearer."
+    assert {body["language"] for body in item["body"]} == {chapter.handbook.language}
 
 
 def test_chapter_page_query_count_is_the_same_with_1_and_300_threads(
