@@ -7,14 +7,14 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments and suggestions")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from chapters.models import Chapter
         from chapters.signals import chapter_revised, edition_published
         from comments import (
             ballots,  # noqa: F401  (the receiver of round_votes)
             vetoes,  # noqa: F401  (receivers of approval_check, draft_check)
         )
-        from django.db.models.signals import post_save
-
-        from chapters.models import Chapter
         from comments.actions import on_chapter_revised
         from comments.models import Comment, Suggestion
         from comments.notices import on_edition_published

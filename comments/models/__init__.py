@@ -1,6 +1,7 @@
 """The comments floor's rows: threads, anchors and comments (threads.py); suggestions and
 decisions (suggestions.py); dispositions, answers, coordinators' positions and votes
-(dispositions.py); what search finds (search.py). The state changes that write them live in comments/actions/.
+(dispositions.py); what search finds (search.py). The state changes that write them live in
+comments/actions/.
 """
 
 from comments.models.dispositions import (
@@ -56,8 +57,8 @@ __all__ = [
     "Conflict",
     "Decision",
     "Disposition",
-    "EntryKind",
     "DispositionKind",
+    "EntryKind",
     "Kind",
     "NotAllowed",
     "Position",

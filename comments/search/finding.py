@@ -115,9 +115,7 @@ def start_of(day: date, *, days: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=days), time.min))
 
 
-def search(
-    user: User, query_words: list[str], filters: Filters, *, page: Any = 1
-) -> Results:
+def search(user: User, query_words: list[str], filters: Filters, *, page: Any = 1) -> Results:
     """The groups of hits: every kind's first few, or one kind a page at a time."""
     results = Results(words=query_words)
     if not query_words:
@@ -134,7 +132,11 @@ def search(
             else found.order_by("chapter__handbook__title", "chapter__number", "-version")
         )
         ordered = ordered.select_related(
-            "chapter__handbook", "author", "jurisdiction", "thread__disposition", "thread__suggestion"
+            "chapter__handbook",
+            "author",
+            "jurisdiction",
+            "thread__disposition",
+            "thread__suggestion",
         )
         label = str(EntryKind(kind).label)
         if filters.kind:
@@ -182,4 +184,3 @@ def place(entry: SearchEntry, passage: Snippet) -> str:
 def fragment_part(text: str) -> str:
     # A text fragment's own syntax characters (- , &) must be escaped in the words.
     return quote(text, safe="").replace("-", "%2D")
-

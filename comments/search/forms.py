@@ -39,7 +39,7 @@ class SearchForm(forms.Form):
         # Checked here rather than cut short by the browser: what was typed stays in the box.
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    handbook = forms.ModelChoiceField(
+    handbook: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Handbook"),
         queryset=None,
         required=False,

@@ -225,7 +225,9 @@ def entries_of(chapter_ids: list[int]) -> Iterator[SearchEntry]:
     for comment in comments.iterator(chunk_size=500):
         yield comment_entry(comment, comment.thread, handbooks[comment.thread.chapter_id])
     for suggestion in Suggestion.objects.filter(thread__in=threads).select_related("thread"):
-        yield suggestion_entry(suggestion, suggestion.thread, handbooks[suggestion.thread.chapter_id])
+        yield suggestion_entry(
+            suggestion, suggestion.thread, handbooks[suggestion.thread.chapter_id]
+        )
 
 
 def batched(items: Iterable[SearchEntry], size: int) -> Iterator[list[SearchEntry]]:

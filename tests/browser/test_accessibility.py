@@ -3,6 +3,7 @@ include labelled form fields and sufficient colour contrast)."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 from django.urls import reverse
 
 from comments.actions import locate_selection, open_thread
@@ -22,13 +23,25 @@ def assert_accessible(page, url: str) -> None:
     assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
 
 
-def test_login_page_is_accessible(page, live_server):
+# Every interface language: longer words and other scripts must not break a layout or a label.
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_login_page_is_accessible(page, live_server, language):
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
     assert_accessible(page, live_server.url + reverse("login"))
+    assert page.get_attribute("html", "lang") == language
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_reading_and_reviewing_pages_are_accessible(
-    page, log_in, live_server, chapter, counterpart, editor
+    page, log_in, live_server, chapter, counterpart, editor, language
 ):
+    counterpart.language = language
+    counterpart.save()
     thread = open_thread(
         chapter,
         by=counterpart,
@@ -50,7 +63,10 @@ def test_reading_and_reviewing_pages_are_accessible(
         assert_accessible(page, live_server.url + url)
 
 
-def test_editor_pages_are_accessible(page, log_in, live_server, chapter, editor):
+@pytest.mark.parametrize("language", ["en", "sr"])
+def test_editor_pages_are_accessible(page, log_in, live_server, chapter, editor, language):
+    editor.language = language
+    editor.save()
     log_in(editor)
     slug, pk = chapter.handbook.slug, chapter.pk
     for url in (

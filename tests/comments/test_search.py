@@ -31,8 +31,12 @@ def found(person, query, **filters):
         while True:
             for hit in group.hits:
                 entry = hit.entry
-                ref = entry.comment_id or entry.thread_id if kind in ("comment", "suggestion") else (
-                    entry.chapter_id if kind == "chapter" else (entry.chapter_id, entry.version)
+                ref = (
+                    entry.comment_id or entry.thread_id
+                    if kind in ("comment", "suggestion")
+                    else (
+                        entry.chapter_id if kind == "chapter" else (entry.chapter_id, entry.version)
+                    )
                 )
                 hits.add((kind, ref))
             if group.page is None or not group.page.has_next():
@@ -86,7 +90,9 @@ def scene(handbook, chapter, draft, editor, counterpart, bosnian, coordinator):
     return threads
 
 
-@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"] + ["bosnian", "coordinator"])
+@pytest.mark.parametrize(
+    "role", [r for r in ROLES if r != "anonymous"] + ["bosnian", "coordinator"]
+)
 def test_each_role_finds_exactly_what_its_pages_show(request, scene, role):
     person = request.getfixturevalue(role)
     readable = chapter_policies.chapters.visible_to(person).filter(body__icontains="headstamp")
@@ -147,7 +153,8 @@ def multilingual(handbook, editor):
 
 
 @pytest.mark.parametrize(
-    "query", ["granica", "ГРАНИЦА", "Đorđe", "djordje", "Ђорђе", "oruzje", "cesht", "ÇËSHTJE", "arm"]
+    "query",
+    ["granica", "ГРАНИЦА", "Đorđe", "djordje", "Ђорђе", "oruzje", "cesht", "ÇËSHTJE", "arm"],
 )
 def test_latin_and_cyrillic_with_or_without_diacritics_find_the_same(multilingual, editor, query):
     assert ("chapter", multilingual.pk) in found(editor, query)
@@ -189,7 +196,10 @@ def test_snippets_highlight_the_words_and_link_to_the_passage(chapter, editor):
     )
     page = get(editor, q="Headstamp").content.decode()
     assert "<mark>headstamp</mark>" in page
-    link = reverse("chapter", args=[chapter.handbook.slug, chapter.pk]) + "#:~:text=check%20each-,headstamp"
+    link = (
+        reverse("chapter", args=[chapter.handbook.slug, chapter.pk])
+        + "#:~:text=check%20each-,headstamp"
+    )
     assert link in page
 
 
@@ -228,7 +238,9 @@ def test_the_index_follows_edited_hidden_and_deleted_comments(chapter, counterpa
     assert found(editor, "primers") == {("comment", first.pk)}
     hide_comment(first, by=editor, reason="Rude")
     assert found(editor, "primers") == set()
-    reply = factories.comment_thread(chapter, by=counterpart, body="Tracing request.").comments.get()
+    reply = factories.comment_thread(
+        chapter, by=counterpart, body="Tracing request."
+    ).comments.get()
     assert found(counterpart, "tracing") == {("comment", reply.pk)}
     delete_comment(reply, by=counterpart)
     assert found(counterpart, "tracing") == set()
@@ -314,7 +326,9 @@ def test_one_kind_is_paged(chapter, counterpart, editor):
     assert "All 25 comments and replies" in overview
 
 
-def test_the_page_costs_the_same_queries_for_six_hits_or_sixty(chapter, counterpart, editor, queries):
+def test_the_page_costs_the_same_queries_for_six_hits_or_sixty(
+    chapter, counterpart, editor, queries
+):
     from comments.actions import add_comment
 
     thread = factories.comment_thread(chapter, by=counterpart, body="Marking.")
