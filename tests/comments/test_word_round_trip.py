@@ -6,6 +6,7 @@ import io
 import subprocess
 import zipfile
 
+import docx
 import pypandoc
 import pytest
 from django.urls import reverse
@@ -76,6 +77,9 @@ def test_review_copy_read_back_by_pandoc_has_every_comment_and_change(
     assert extended.count("paraIdParent") == 1
     custom = files.read("docProps/custom.xml").decode()
     assert f"handbook={chap.handbook.slug};chapters={chap.pk}:{chap.version}" in custom
+    # python-docx opens it too (LibreOffice is not installed here to convert it).
+    document = docx.Document(io.BytesIO(data))
+    assert any("Kjo është një fjali" in p.text for p in document.paragraphs)
 
 
 def test_a_review_copy_read_back_unchanged_finds_nothing_new(chap, scene, editor):
