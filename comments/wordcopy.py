@@ -240,7 +240,10 @@ def _found(handbook: Handbook, data: bytes, by: User) -> dict[str, Any]:
             )
             % {"other": reference.get("handbook", "")}
         )
-    wanted = {int(k): int(v) for k, v in reference.get("chapters", {}).items()}
+    try:
+        wanted = {int(k): int(v) for k, v in reference.get("chapters", {}).items()}
+    except (TypeError, ValueError, AttributeError):
+        wanted = {}
     chapters = {
         c.pk: c
         for c in chapter_policies.chapters.visible_to(by).filter(
@@ -441,7 +444,12 @@ def plan(review: WordReview, user: User) -> list[Planned]:
 
 
 def _authors(review: WordReview, chapters: dict[int, Chapter], user: User) -> dict[str, User]:
-    """Word author names (or e-mail addresses) matched to people who may review the chapters."""
+    """Word author names (or e-mail addresses) matched to people who may review the chapters.
+
+    A Word author's name is whatever the file says, so a counterpart's upload is matched only to
+    people of the counterpart's own jurisdiction (their colleagues, for whom they may upload);
+    an editor's, uploading on a jurisdiction's behalf, to anyone who may review.
+    """
     from handbook_review.people.models import User as UserModel
 
     names = {i["author"].strip() for i in review.found.get("items", []) if i.get("author")}
@@ -453,8 +461,11 @@ def _authors(review: WordReview, chapters: dict[int, Chapter], user: User) -> di
     readers = set()
     for chapter in chapters.values():
         readers |= set(chapter_policies.chapters.readers(chapter).values_list("pk", flat=True))
+    people = UserModel.objects.filter(query, is_active=True, pk__in=readers)
+    if not chapter_policies.handbooks.can(user, "see_drafts"):
+        people = people.filter(jurisdiction=user.jurisdiction_id)
     found: dict[str, User] = {}
-    for person in UserModel.objects.filter(query, is_active=True, pk__in=readers):
+    for person in people:
         for name in names:
             if name.lower() in (person.name.lower(), person.email.lower()):
                 found.setdefault(name.lower(), person)
@@ -473,11 +484,9 @@ def _plan_item(
     planned = Planned(item=item, action="none")
     name = (item.get("author") or "").strip()
     matched = authors.get(name.lower())
-    if (
-        matched is not None
-        and item.get("chapter") in chapters
-        and policies.threads.may_comment(matched, chapters[item["chapter"]])
-    ):
+    replied = open_threads.get(item.get("thread") or -1)
+    target = chapters.get(replied.chapter_id if replied else item.get("chapter") or -1)
+    if matched is not None and target is not None and policies.threads.may_comment(matched, target):
         planned.author = matched
     else:
         planned.author = user

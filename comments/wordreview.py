@@ -500,12 +500,31 @@ def _read_reference(files: zipfile.ZipFile) -> dict[str, Any] | None:
             found = json.loads(root.text or "{}")
         except (etree.XMLSyntaxError, ValueError):
             found = None
+        if not isinstance(found, dict) or not isinstance(found.get("chapters"), dict):
+            found = None
     if found is None and "docProps/custom.xml" in names:
         # Only the short reference survived (an editor that drops custom XML parts).
         root = etree.fromstring(files.read("docProps/custom.xml"), _parser())
         for prop in root.findall(f"{{{CUSTOM}}}property"):
             if prop.get("name") == REF_PROPERTY and len(prop):
                 found = _parse_short_ref(prop[0].text or "")
+    return _sane(found) if found is not None else None
+
+
+def _sane(found: dict[str, Any]) -> dict[str, Any]:
+    """The reference as the reader uses it, whatever a hand-edited file put there."""
+
+    def strings(key: str) -> list[str]:
+        value = found.get(key)
+        return [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
+
+    threads = found.get("comment_threads")
+    found["comments"], found["changes"] = strings("comments"), strings("changes")
+    found["comment_threads"] = (
+        {k: v for k, v in threads.items() if isinstance(v, int)}
+        if isinstance(threads, dict)
+        else {}
+    )
     return found
 
 
@@ -638,6 +657,13 @@ def read_reviewed(data: bytes, *, max_items: int) -> Reviewed:
     The caller has checked the file (chapters.wordfile.check_docx: a real, unencrypted, sane
     zip). More than `max_items` comments and changes together is refused with a message.
     """
+    try:
+        return _read_reviewed(data, max_items=max_items)
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise ReviewCopyError(str(error)) from error
+
+
+def _read_reviewed(data: bytes, *, max_items: int) -> Reviewed:
     try:
         files = zipfile.ZipFile(io.BytesIO(data))
         document = etree.fromstring(files.read("word/document.xml"), _parser())

@@ -6,6 +6,7 @@ import io
 import subprocess
 import zipfile
 
+import docx
 import pypandoc
 import pytest
 from django.urls import reverse
@@ -76,6 +77,9 @@ def test_review_copy_read_back_by_pandoc_has_every_comment_and_change(
     assert extended.count("paraIdParent") == 1
     custom = files.read("docProps/custom.xml").decode()
     assert f"handbook={chap.handbook.slug};chapters={chap.pk}:{chap.version}" in custom
+    # python-docx opens it too (LibreOffice is not installed here to convert it).
+    document = docx.Document(io.BytesIO(data))
+    assert any("Kjo është një fjali" in p.text for p in document.paragraphs)
 
 
 def test_a_review_copy_read_back_unchanged_finds_nothing_new(chap, scene, editor):
@@ -307,3 +311,57 @@ def test_someone_elses_upload_is_not_found(client, chap, scene, counterpart, edi
     assert not Comment.objects.filter(thread__word_review=review).exists()
     assert Suggestion.objects.filter(status=SuggestionStatus.OPEN).count() == 1
     assert wordreview.REF_PROPERTY == "handbook-review"
+
+
+def test_a_damaged_copy_is_refused_with_a_message(chap, scene, editor):
+    data = copy_of(chap, editor)
+    with pytest.raises(ImportRefused, match=r"damaged|could not be read|not a Word"):
+        read(chap, editor, data[: len(data) // 2])
+
+
+def test_a_hand_edited_reference_is_refused_not_a_crash(chap, scene, editor):
+    data = copy_of(chap, editor)
+    files = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in files.namelist():
+            content = files.read(name)
+            if name == wordreview.REF_PART:
+                content = b'<r xmlns="urn:handbook-review:review-copy:1">{"handbook": 3}</r>'
+            if name == "docProps/custom.xml":
+                content = content.replace(b"chapters=", b"chapters=x")
+            target.writestr(name, content)
+    with pytest.raises(ImportRefused):
+        read(chap, editor, out.getvalue())
+
+
+def test_the_whole_handbook_copy_maps_each_change_to_its_chapter(
+    handbook, editor, counterpart, django_capture_on_commit_callbacks
+):
+    from handbook_review.notifications.models import Notification
+
+    first = factories.chapter(handbook, by=editor, body="Первая глава о границе.\n")
+    second = factories.chapter(handbook, by=editor, title="Second", body="Kapitulli i dytë.\n")
+    factories.comment_thread(first, by=counterpart, words="границе")
+    data = wordcopy.review_copy(handbook, [first, second], counterpart)
+    reviewer = Reviewer(data)
+    reviewer.replace("dytë.", "tretë.", author=counterpart.name)
+    colleague = factories.user(name="Elira Colleague", code="AL")
+    reviewer.reply(0, "Noted, we will check.", author="elira colleague")
+    review = read(first, counterpart, reviewer.bytes())
+    planned = {p.item["kind"]: p for p in wordcopy.plan(review, counterpart)}
+    assert planned["change"].action == "suggestion" and planned["change"].chapter == second
+    assert planned["reply"].action == "reply" and planned["reply"].author == colleague
+    with django_capture_on_commit_callbacks(execute=True):
+        result = confirm_word_review(review=review, by=counterpart, chosen={0, 1})
+    suggestion = Suggestion.objects.get(thread_id=result.suggestions[0])
+    assert suggestion.thread.chapter == second and suggestion.original == "dytë."
+    # The reply reaches the thread's author, as a reply from the web does.
+    assert Notification.objects.filter(recipient=counterpart).exists()
+
+
+def test_a_counterpart_cannot_write_in_another_jurisdictions_name(chap, scene, counterpart):
+    factories.user(name="Marko Serbian", code="RS")
+    data = reviewed(chap, counterpart, lambda r: r.delete("every", author="Marko Serbian"))
+    [planned] = wordcopy.plan(read(chap, counterpart, data), counterpart)
+    assert planned.author == counterpart and planned.word_author == "Marko Serbian"
