@@ -1,6 +1,7 @@
 """The region's languages: the choice and where it is kept, the catalogues, Serbian in two
 scripts, e-mails in the recipient's language, plural forms, dates, the content's own language."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -161,12 +162,10 @@ def test_the_javascript_strings_come_in_the_readers_language(counterpart):
     counterpart.language = "sq"
     counterpart.save()
     catalogue = client_for(counterpart).get(reverse("javascript-catalog")).content.decode()
-    with translation.override("sq"):
-        expected = gettext("Commenting on: “%s”")
-    assert expected != "Commenting on: “%s”"
-    assert expected.replace("“", "\\u201c").replace("”", "\\u201d") in catalogue or (
-        expected in catalogue
-    )
+    albanian = catalogs.read(catalogs.po_path("sq", "djangojs"), "sq")
+    expected = albanian.get("Commenting on: “%s”").string
+    assert expected and expected != "Commenting on: “%s”"
+    assert json.dumps(expected)[1:-1] in catalogue or expected in catalogue
 
 
 def test_an_invitation_is_written_in_the_language_the_administrator_chose(administrator):
@@ -193,11 +192,14 @@ def test_an_invitation_is_written_in_the_language_the_administrator_chose(admini
 # --- Written for the recipient
 
 
-def test_one_event_reaches_each_reader_in_their_own_language(handbook, chapter, editor):
+def test_one_event_reaches_each_reader_in_their_own_language(
+    handbook, chapter, editor, django_capture_on_commit_callbacks
+):
     albanian = factories.user(code="AL", name="Arta Albanian", language="sq")
     macedonian = factories.user(code="MK", name="Marko Macedonian", language="mk")
     round_ = factories.review_round(handbook, [chapter], ("AL", "MK"), by=editor)
-    with translation.override("en"):  # the server (or the sender) speaks English
+    # The server (or the sender) speaks English.
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         notify_round(round_, Event.ROUND_OPENED)
     subject = "Review round “%(round)s” of %(handbook)s is open"
     names = {"round": round_.name, "handbook": handbook}
@@ -309,6 +311,6 @@ def test_a_serbian_cyrillic_pdf_has_cyrillic_text_and_serbian_boilerplate(tmp_pa
     contents, edition = translated("sr", "Contents"), translated("sr", "Edition %(label)s")
     assert contents != "Contents" and contents in text
     assert edition % {"label": "1.0"} in text
-    page = translated("sr", "Page %(page)s of %(pages)s") % {"page": 1, "pages": 2}
-    assert page in text
+    page = translated("sr", "Page %(page)s of %(pages)s") % {"page": 1, "pages": "N"}
+    assert re.search(re.escape(page).replace("N", r"\d+"), text)
     assert "1. март 2026." in text  # the cover's date, as Serbian writes it

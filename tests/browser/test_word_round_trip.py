@@ -69,7 +69,7 @@ def test_upload_preview_confirm_part_and_accept(
     editor_page.goto(f"{live_server.url}/accounts/login/")
     editor_page.fill("#id_username", editor.email)
     editor_page.fill("#id_password", "pass-for-tests")
-    editor_page.click("form button[type=submit]")
+    editor_page.click("main form button[type=submit]")
     editor_page.fill("#id_code", totp_code(device))
     editor_page.click("main form button[type=submit]")
     editor_page.wait_for_url(lambda url: "/accounts/" not in url)
