@@ -26,7 +26,7 @@ def password_login(page, live_server, person) -> None:
 
 
 def log_out(page) -> None:
-    page.click("header form button[type=submit]")
+    page.click('header form[action$="/accounts/logout/"] button[type=submit]')
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
