@@ -140,20 +140,12 @@ def notify_decision(decision: Decision) -> list[Notification]:
     proposer = thread.author
     if decision.by_id == proposer.pk or not threads.can_see(proposer, thread):
         return []
-    with speaking(proposer):
-        subject, body = decision_text(decision)
-    return store(
-        [
-            Notification(
-                recipient=proposer,
-                event=Event.DECISION,
-                reasons=[Event.DECISION.value],
-                key=f"decision:{decision.pk}",
-                subject=subject,
-                body=body,
-                url=thread_url(thread),
-            )
-        ]
+    return notify(
+        [proposer],
+        event=Event.DECISION,
+        key=f"decision:{decision.pk}",
+        compose=partial(decision_text, decision),
+        url=thread_url(thread),
     )
 
 
@@ -216,7 +208,8 @@ def notify_disposition(disposition: Disposition) -> list[Notification]:
     if disposition.by_id == author.pk or not threads.can_see(author, thread):
         return []
     revised = disposition.replaces_id is not None
-    with speaking(author):
+
+    def compose() -> tuple[str, str]:
         subject = (
             _("The disposition of your comment on “%(chapter)s” was revised")
             if revised
@@ -226,18 +219,14 @@ def notify_disposition(disposition: Disposition) -> list[Notification]:
             *disposition_lines(disposition),
             _("You may accept or contest it while the chapter is in consolidation."),
         ]
-    return store(
-        [
-            Notification(
-                recipient=author,
-                event=Event.DISPOSITION,
-                reasons=[Event.DISPOSITION.value],
-                key=f"disposition:{disposition.pk}",
-                subject=subject,
-                body="\n\n".join(lines),
-                url=thread_url(thread),
-            )
-        ]
+        return subject, "\n\n".join(lines)
+
+    return notify(
+        [author],
+        event=Event.DISPOSITION,
+        key=f"disposition:{disposition.pk}",
+        compose=compose,
+        url=thread_url(thread),
     )
 
 
@@ -341,7 +330,8 @@ def notify_position(position: Position) -> list[Notification]:
     author = thread.author
     if position.by_id == author.pk or not threads.can_see(author, thread):
         return []
-    with speaking(author):
+
+    def compose() -> tuple[str, str]:
         names = {"chapter": f"“{thread.chapter}”", "coordinator": position.by}
         if position.kind == PositionKind.INTERNAL:
             subject = _("Your comment on %(chapter)s was held back as internal") % names
@@ -363,18 +353,14 @@ def notify_position(position: Position) -> list[Notification]:
             lines.append(_("Merged into: %(url)s") % {"url": thread_url(position.into)})
         if position.reason:
             lines.append(_("Reason:") + "\n" + excerpt(position.reason))
-    return store(
-        [
-            Notification(
-                recipient=author,
-                event=Event.POSITION,
-                reasons=[Event.POSITION.value],
-                key=f"position:{position.pk}",
-                subject=subject,
-                body="\n\n".join(lines),
-                url=thread_url(thread),
-            )
-        ]
+        return subject, "\n\n".join(lines)
+
+    return notify(
+        [author],
+        event=Event.POSITION,
+        key=f"position:{position.pk}",
+        compose=compose,
+        url=thread_url(thread),
     )
 
 
