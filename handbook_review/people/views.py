@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -221,17 +222,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
         accounts.choose_language(request.user, language)
     else:
         request.session[CHOSEN_LANGUAGE] = language
-    translation.activate(language)
-    response = redirect(target)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
+    # Django's own view checks `next` and sets the cookie as the LANGUAGE_COOKIE_* settings say.
+    return i18n.set_language(request)
 
 
 def remember_chosen_language(
