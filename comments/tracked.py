@@ -85,21 +85,15 @@ def _label(text: str) -> str:
     return f'<span class="visually-hidden">{html_lib.escape(text)}</span>'
 
 
-class _Marker(HTMLParser):
-    """Re-serialises sanitised HTML, wrapping inserted text in <ins> and putting deleted text in
-    <del> where it was. Text positions are counted exactly as rendering.plain_text counts them."""
+class TextPositions(HTMLParser):
+    """Re-serialises sanitised HTML tag by tag, counting text positions exactly as
+    rendering.plain_text counts them (the newline the parser drops after <pre> is kept).
+    Subclasses decide what to write around the text: `text(data, start, end)`."""
 
-    def __init__(
-        self, inserted: list[tuple[int, int]], deleted: list[tuple[int, str]], labels: Labels
-    ) -> None:
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.position = 0
-        self.inserted = inserted
-        self.deleted = deleted
-        self.next_deletion = 0
-        self.labelled: set[int] = set()
-        self.labels = labels
         self._drop_newline = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -120,6 +114,26 @@ class _Marker(HTMLParser):
         self._drop_newline = False
         start, end = self.position, self.position + len(data)
         self.position = end
+        self.text(data, start, end)
+
+    def text(self, data: str, start: int, end: int) -> None:
+        raise NotImplementedError
+
+
+class _Marker(TextPositions):
+    """Wraps inserted text in <ins> and puts deleted text in <del> where it was."""
+
+    def __init__(
+        self, inserted: list[tuple[int, int]], deleted: list[tuple[int, str]], labels: Labels
+    ) -> None:
+        super().__init__()
+        self.inserted = inserted
+        self.deleted = deleted
+        self.next_deletion = 0
+        self.labelled: set[int] = set()
+        self.labels = labels
+
+    def text(self, data: str, start: int, end: int) -> None:
         if not data.strip():
             # Between blocks (or list items, table rows): no marks where no text may stand.
             self.out.append(html_lib.escape(data, quote=False))

@@ -29,7 +29,6 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from lxml import etree
 
 from chapters.diffing import opcodes
 from chapters.exporting import _pandoc
+from comments.tracked import TextPositions
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -134,36 +134,25 @@ class _Event:
     order: int
 
 
-class _Placer(HTMLParser):
-    """Re-serialises sanitised HTML, putting markers at plain-text offsets and wrapping deleted
-    ranges text node by text node (a span never crosses a block). Positions are counted as
-    rendering.plain_text counts them; markers go only into text, never between blocks."""
+class _Placer(TextPositions):
+    """Puts markers at plain-text offsets and wraps deleted ranges text node by text node (a
+    span never crosses a block); markers go only into text, never between blocks."""
 
     def __init__(self, events: list[_Event], deletions: list[tuple[int, int, str]]) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.position = 0
+        super().__init__()
         self.events = sorted(events, key=lambda e: (e.at, e.attach != "after", e.order))
         self.next = 0
         self.deletions = deletions
-        self._drop_newline = False
         self.last_text = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._drop_newline = tag in ("pre", "textarea", "listing")
         if tag == "img":
+            self._drop_newline = False
             alt = dict(attrs).get("alt") or ""
             # pandoc --sandbox fetches nothing: the picture is named, not shown.
             self.out.append(f"<em>[{html_lib.escape(alt)}]</em>" if alt else "")
             return
-        self.out.append(self.get_starttag_text() or "")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._drop_newline = False
-        self.out.append(f"</{tag}>")
+        super().handle_starttag(tag, attrs)
 
     def _emit(self, *, upto: int, inclusive_after: bool) -> None:
         while self.next < len(self.events):
@@ -176,13 +165,7 @@ class _Placer(HTMLParser):
             else:
                 break
 
-    def handle_data(self, data: str) -> None:
-        if self._drop_newline and data.startswith("\n"):
-            self.out.append("\n")
-            data = data[1:]
-        self._drop_newline = False
-        start, end = self.position, self.position + len(data)
-        self.position = end
+    def text(self, data: str, start: int, end: int) -> None:
         if not data.strip():
             self.out.append(html_lib.escape(data, quote=False))
             return
