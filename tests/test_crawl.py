@@ -354,9 +354,14 @@ def english_phrases(language: str) -> set[str]:
             msgid = message.id if isinstance(message.id, str) else message.id[0]
             if "<" in msgid or gettext(msgid) == msgid:
                 continue
-            for piece in PLACEHOLDER.split(msgid):
+            pieces = PLACEHOLDER.split(msgid)
+            # A whole message of two words is ours; a two-word piece cut out of a longer one
+            # ("more than") is common English that Django's own, partly translated, catalogues
+            # (Bosnian's admin) also write: pieces count from three words.
+            least = 2 if len(pieces) == 1 else 3
+            for piece in pieces:
                 piece = " ".join(piece.split()).strip(" .,:;·—()“”")
-                if len(piece.split()) >= 2 and len(piece) >= 8 and piece not in own:
+                if len(piece.split()) >= least and len(piece) >= 8 and piece not in own:
                     phrases.add(piece)
     return phrases
 
