@@ -221,17 +221,19 @@ def message_problems(catalog: Catalog, message: Message, where: str) -> Iterator
 
 def compile_all() -> list[Path]:
     """Write every language's `.mo` from its `.po` (Montenegrin with Django's own strings from
-    Serbian Latin beneath ours)."""
+    Serbian Latin beneath ours), where the `.po` is newer than its `.mo`."""
     written = []
     for locale in languages():
         for domain in DOMAINS:
             path = po_path(locale, domain)
-            if not path.exists():
+            target = path.with_suffix(".mo")
+            if not path.exists() or (
+                target.exists() and target.stat().st_mtime >= path.stat().st_mtime
+            ):
                 continue
             catalog = read(path, locale)
             if locale in BORROWED:
                 catalog = beneath(catalog, borrowed(BORROWED[locale], domain))
-            target = path.with_suffix(".mo")
             # Written aside and moved into place: parallel test workers compile at once.
             with tempfile.NamedTemporaryFile("wb", dir=target.parent, delete=False) as handle:
                 write_mo(handle, catalog, use_fuzzy=False)
