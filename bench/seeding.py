@@ -177,6 +177,21 @@ def markdown_chapter(words: int, rng: random.Random) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def log_in(client: Any, person: Any) -> None:
+    """Log a test client in; editors need a second factor, so the session is marked verified,
+    as a login through the form is."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(person)
+    device, _ = StaticDevice.objects.get_or_create(
+        user=person, name="bench", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @dataclass
 class Seeded:
     handbook: Any

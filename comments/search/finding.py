@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
@@ -31,6 +31,13 @@ PER_PAGE = 20
 
 THREAD_STATUSES = frozenset(ThreadStatus.values)
 SUGGESTION_STATUSES = frozenset(SuggestionStatus.values) - {SuggestionStatus.OPEN}
+RELATED = (
+    "chapter__handbook",
+    "author",
+    "jurisdiction",
+    "thread__disposition",
+    "thread__suggestion",
+)
 
 
 @dataclass(frozen=True)
@@ -122,31 +129,29 @@ def search(user: User, query_words: list[str], filters: Filters, *, page: Any = 
         return results
     kinds = [filters.kind] if filters.kind else list(EntryKind.values)
     for kind in kinds:
-        ranked = kind != EntryKind.VERSION
-        found = engines.matching(
-            narrowed(visible(user, kind), kind, filters), query_words, ranked=ranked
+        # The earlier versions of a chapter say nearly the same words: newest first, by
+        # chapter, instead of an order by score that would interleave them.
+        order = (
+            ("chapter__handbook__title", "chapter__number", "-version")
+            if kind == EntryKind.VERSION
+            else None
         )
-        ordered = (
-            engines.best_first(found)
-            if ranked
-            else found.order_by("chapter__handbook__title", "chapter__number", "-version")
-        )
-        ordered = ordered.select_related(
-            "chapter__handbook",
-            "author",
-            "jurisdiction",
-            "thread__disposition",
-            "thread__suggestion",
+        found = engines.Found(
+            narrowed(visible(user, kind), kind, filters),
+            query_words,
+            order=order,
+            related=RELATED,
         )
         label = str(EntryKind(kind).label)
         if filters.kind:
-            paginator = Paginator(ordered, PER_PAGE)
+            # Found counts and slices by pages, which is all a Paginator asks.
+            paginator: Paginator[SearchEntry] = Paginator(cast(Any, found), PER_PAGE)
             shown = paginator.get_page(page)
             hits = [hit(entry, query_words) for entry in shown.object_list]
             results.groups.append(Group(kind, label, paginator.count, hits, page=shown))
         else:
-            hits = [hit(entry, query_words) for entry in ordered[:FIRST]]
-            count = len(hits) if len(hits) < FIRST else found.order_by().count()
+            hits = [hit(entry, query_words) for entry in found[:FIRST]]
+            count = len(hits) if len(hits) < FIRST else found.count()
             results.groups.append(Group(kind, label, count, hits))
     return results
 

@@ -59,6 +59,8 @@ def test_reading_and_reviewing_pages_are_accessible(
         reverse("chapters:history", args=[slug, pk]),
         reverse("chapters:compare", args=[slug, pk]) + "?from=1&to=2",
         reverse("version", args=[slug, pk, 1]),
+        reverse("comments:search") + "?q=serial",
+        reverse("comments:search") + "?q=serial&kind=comment&status=open",
     ):
         assert_accessible(page, live_server.url + url)
 

@@ -326,6 +326,26 @@ def test_one_kind_is_paged(chapter, counterpart, editor):
     assert "All 25 comments and replies" in overview
 
 
+def test_pages_hold_every_hit_once_and_count_them_all(chapter, counterpart, editor):
+    from comments.actions import add_comment
+
+    thread = factories.comment_thread(chapter, by=counterpart, body="Marking 0.")
+    # Many "marking" rank above one: best first across the page boundary.
+    comments = [add_comment(thread, by=counterpart, body=f"Marking {n}.") for n in range(1, 24)]
+    loud = add_comment(thread, by=counterpart, body="Marking, marking, marking everywhere.")
+    first, second = (
+        finding.search(editor, ["marking"], Filters(kind="comment"), page=n).groups[0]
+        for n in (1, 2)
+    )
+    assert first.count == second.count == 25
+    ids = [hit.entry.comment_id for hit in first.hits + second.hits]
+    assert len(ids) == len(set(ids)) == 25
+    assert ids[0] == loud.pk
+    assert set(ids) >= {c.pk for c in comments}
+    beyond = finding.search(editor, ["marking"], Filters(kind="comment"), page=9).groups[0]
+    assert beyond.count == 25 and beyond.page.number == 2
+
+
 def test_the_page_costs_the_same_queries_for_six_hits_or_sixty(
     chapter, counterpart, editor, queries
 ):
