@@ -1,4 +1,9 @@
-"""Load the demo handbook and its people; idempotent, and prints the logins every time."""
+"""Load the demo handbook, its people and its review history; idempotent, and prints the logins
+every time.
+
+It lives on the comments floor because the demo's history (comments/demo.py) is made of
+comments, suggestions and decisions, which the chapters floor cannot name.
+"""
 
 import os
 from datetime import timedelta
@@ -9,13 +14,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+import chapters
 from chapters import review
-from chapters.models import Chapter, Handbook, Status
+from chapters.models import Handbook, Status
+from comments import demo
 from handbook_review import clock
 from handbook_review.people import accounts
 from handbook_review.people.models import JURISDICTIONS, Agency, Jurisdiction, Role, User
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_DIR = Path(chapters.__file__).resolve().parent / "demo"
 SLUG = "firearms-western-balkans"
 
 EDITORS = [
@@ -34,8 +41,10 @@ COUNTERPARTS = [
 # (e-mail, name, jurisdiction code): coordinators, who consolidate their jurisdiction's comments
 # and cast its vote (Albania votes; the others keep signing off, to show both).
 COORDINATORS = [("coordinator.al@example.org", "Besa Krasniqi", "AL")]
-# Chapter number -> workflow status, so the demo shows every state.
-STATUSES = {1: Status.APPROVED, 2: Status.CONSOLIDATION, 10: Status.DRAFT, 11: Status.DRAFT}
+# The chapters of the first edition; the later ones are drafts added for the second. With
+# comments/demo.py's reopening, the workflow shows every state: 1 approved, 2 in consolidation,
+# 3 to 9 in review (in the workshop round), 10 and 11 drafts.
+FIRST_EDITION = 9
 
 
 def split_title(text: str) -> tuple[str, str]:
@@ -44,7 +53,10 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Load the demo handbook (chapters, editors, counterparts) and print the demo logins."
+    help = (
+        "Load the demo handbook (chapters, editors, counterparts, a review in progress and a "
+        "published edition) and print the demo logins."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -59,7 +71,7 @@ class Command(BaseCommand):
         if Handbook.objects.filter(slug=SLUG).exists():
             self.stdout.write("The demo handbook is already loaded.")
         else:
-            self.load_handbook(editor=User.objects.get(email=EDITORS[1][0]))
+            self.load_handbook(editor=User.objects.get(email=EDITORS[1][0]), cast=demo.Cast.load())
             self.stdout.write(self.style.SUCCESS("Demo handbook loaded."))
         self.stdout.write(f"\nDemo logins (password for all: {password}):")
         for email, name, role, affiliation in logins:
@@ -126,7 +138,7 @@ class Command(BaseCommand):
             )
         return logins
 
-    def load_handbook(self, *, editor: User) -> None:
+    def load_handbook(self, *, editor: User, cast: demo.Cast) -> None:
         title, description = split_title((DEMO_DIR / "handbook.md").read_text(encoding="utf-8"))
         handbook = Handbook.objects.create(
             title=title,
@@ -137,23 +149,27 @@ class Command(BaseCommand):
         )
         handbook.jurisdictions.set(Jurisdiction.objects.filter(kind=Jurisdiction.Kind.COUNTRY))
         files = sorted(p for p in DEMO_DIR.glob("[0-9][0-9]-*.md"))
-        for number, path in enumerate(files, start=1):
+        for number, path in enumerate(files[:FIRST_EDITION], start=1):
             chapter_title, body = split_title(path.read_text(encoding="utf-8"))
-            chapter = handbook.add_chapter(title=chapter_title, body=body, by=editor, number=number)
-            status = STATUSES.get(number, Status.IN_REVIEW)
-            Chapter.objects.filter(pk=chapter.pk).update(status=status)
+            handbook.add_chapter(title=chapter_title, body=body, by=editor, number=number)
         # One chapter with a short history, so "History" and "Compare" have something to show.
         first = handbook.chapters.get(number=1)
         first.revise(
             body=first.body.replace("illicit", "illicit", 1) + "\n",
             by=editor,
-            reason="Typographical corrections after the regional workshop",
+            reason="Typographical corrections after the editorial meeting",
             base_version=first.version,
         )
+        # The first consultation, closed, its chapters approved and published as edition 1.0.
+        demo.first_consultation(handbook, cast)
+        for number, path in enumerate(files[FIRST_EDITION:], start=FIRST_EDITION + 1):
+            chapter_title, body = split_title(path.read_text(encoding="utf-8"))
+            handbook.add_chapter(title=chapter_title, body=body, by=editor, number=number)
+        demo.reopen_for_workshop(handbook, cast)
         # A round open now over the chapters in review, so the demo counterparts can comment.
         opens = timezone.localtime(clock.now())
         closes = opens + timedelta(days=30)
-        review.open_round(
+        workshop = review.open_round(
             handbook=handbook,
             name=f"Regional workshop, {opens:%-d %B} to {closes:%-d %B %Y}",
             opens_at=opens,
@@ -162,3 +178,4 @@ class Command(BaseCommand):
             jurisdictions=handbook.jurisdictions.all(),
             by=editor,
         )
+        demo.workshop_review(handbook, cast, workshop)
