@@ -1,4 +1,4 @@
-"""The application's URLs and one more for bench/http.py: `/bench/constant/`, a login-required
+"""The application's URLs and one more for bench/run.py --http: `/bench/constant/`, a login-required
 view that returns four bytes, the floor of what any page can cost on the same server (the
 middleware, the session and the user, without the page's own work). Only the bench's own
 gunicorn serves it (bench/http_settings.py); the application never names this module."""

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--words 20000] [--threads 300] [--comments 1000]
                                   [--requests 30] [--seed 1] [--json]
+    .venv/bin/python bench/run.py --http [--json]     # over HTTP: bench/over_http.py
 
 The database engine is the one DATABASE_URL names (SQLite when unset), but the data goes into a
 scratch database of the bench's own, created, migrated and dropped here: never the application's.
@@ -498,6 +499,11 @@ def profiled(measure: Measurement, seeded: Seeded, args: argparse.Namespace) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--http" in argv:
+        from over_http import main as over_http
+
+        return over_http([a for a in argv if a != "--http"])
     args = parse_args(argv)
     out = sys.stdout
     figures: Figures = {}

