@@ -105,3 +105,69 @@ def test_a_new_link_for_someone_with_a_password_says_until_when(administrator, c
     assert "until 5 March 2026, 10:00 CET" in message.body
     assert "invited you" not in message.body
     assert User.objects.get(pk=counterpart.pk).check_password("pass-for-tests")
+
+
+# --- Choosing the password logs the person in
+
+
+NEW_PASSWORD = "A-long-new-password-7"
+
+
+def choose_password(client, path):
+    """Open the link (Django moves the token into the session and redirects), then post."""
+    form_page = client.get(path, follow=True)
+    assert 'name="new_password1"' in form_page.content.decode()
+    url = form_page.redirect_chain[-1][0]
+    return client.post(
+        url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
+
+
+def test_choosing_a_password_logs_the_invitee_in_on_the_home_page(administrator):
+    path = link_path(invite(administrator))
+    client = client_for(None)
+    page = choose_password(client, path)
+    assert page.redirect_chain[-1][0] == reverse("home")
+    html = page.content.decode()
+    assert "Nora Officer" in html and "Your password is saved. You are logged in." in html
+    assert int(client.session["_auth_user_id"]) == User.objects.get(name="Nora Officer").pk
+    assert User.objects.get(name="Nora Officer").check_password(NEW_PASSWORD)
+    # Logged in for real: a page that needs a login opens.
+    assert client.get(reverse("notifications:list")).status_code == 200
+
+
+def test_the_link_works_once(administrator):
+    path = link_path(invite(administrator))
+    choose_password(client_for(None), path)
+    page = client_for(None).get(path, follow=True).content.decode()
+    assert "no longer valid" in page
+
+
+def test_an_invited_editor_must_set_up_the_second_factor_first(administrator, settings):
+    settings.REQUIRE_2FA = True
+    path = link_path(
+        invite(
+            administrator,
+            role=Role.EDITOR.value,
+            jurisdiction=factories.jurisdiction("FRONTEX").pk,
+        )
+    )
+    client = client_for(None)
+    page = choose_password(client, path)
+    assert page.redirect_chain[-1][0] == reverse("twofactor_enrol")
+    # Not into the app before enrolling.
+    response = client.get(reverse("notifications:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("twofactor_enrol"))
+
+
+def test_someone_with_a_second_factor_still_gives_a_code_after_a_reset(administrator, counterpart):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=counterpart, name="app", confirmed=True)
+    client_for(administrator).post(reverse("admin:people_user_invite", args=[counterpart.pk]))
+    [message] = mail.outbox
+    client = client_for(None)
+    page = choose_password(client, link_path(message))
+    assert page.redirect_chain[-1][0] == reverse("twofactor_verify")
+    assert client.get(reverse("notifications:list")).status_code == 302
