@@ -18,6 +18,7 @@ from chapters.review import REMINDER_BEFORE_CLOSE
 from handbook_review import clock
 from handbook_review.notifications.delivery import excerpt, notify, when
 from handbook_review.notifications.models import Event, Notification
+from handbook_review.people.models import User
 
 # The round reminder goes out this long before a round closes.
 REMINDER_BEFORE = REMINDER_BEFORE_CLOSE
@@ -144,3 +145,15 @@ def notify_edition(edition: Edition) -> list[Notification]:
         compose=compose,
         url=edition.get_absolute_url(),
     )
+
+
+# --- Invitations (handbook_review/people/invitations.py asks, through register_handbooks)
+
+
+def handbooks_for_invitation(user: User) -> list[str]:
+    """The handbooks an invitee will review because their jurisdiction takes part in them; none
+    for someone who reads every handbook (an editor): the invitation names the site instead."""
+    if policies.handbooks.can(user, "see_drafts"):
+        return []
+    found = policies.handbooks.visible_to(user).order_by("title")
+    return list(found.values_list("title", flat=True))

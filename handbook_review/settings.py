@@ -414,6 +414,8 @@ RECOVERY_CODES = 10
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "30"))
 
+# An invitation or password-reset link works this many seconds (three days), once.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24 * 3)))
 # Password-reset requests: per e-mail address and per client address (django-ratelimit).
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "3/h")
 PASSWORD_RESET_IP_RATE = os.environ.get("PASSWORD_RESET_IP_RATE", "10/h")

@@ -75,7 +75,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        people_views.ChoosePasswordView.as_view(),
         name="password_reset_confirm",
     ),
     path(

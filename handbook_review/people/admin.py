@@ -10,9 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import (
@@ -24,11 +22,8 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
@@ -37,8 +32,8 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_stubs_ext import StrOrPromise
 
-from handbook_review.languages import speaking
 from handbook_review.people import accounts, audit
+from handbook_review.people.invitations import invite
 from handbook_review.people.models import AuditEvent, Jurisdiction, Role, User
 from handbook_review.spreadsheets import neutralise
 
@@ -113,26 +108,6 @@ class UserChangeForm(forms.ModelForm[User]):
         cleaned = super().clean()
         check_coordinator(self)
         return cleaned
-
-
-def invite(request: HttpRequest, user: User) -> None:
-    """E-mail the person a link to choose their password (the password-reset link and token).
-
-    Django's PasswordResetForm skips accounts without a usable password, which is exactly what a
-    new invitee has, so the message is built here from the same token generator.
-    """
-    context = {
-        "user": user,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
-    }
-    # In the invitee's language (chosen by the administrator), not the administrator's.
-    with speaking(user):
-        subject = render_to_string("registration/invitation_subject.txt", context).strip()
-        body = render_to_string("registration/invitation_email.txt", context)
-    send_mail(subject, body, None, [user.email])
 
 
 @admin.register(User)

@@ -1,5 +1,7 @@
 """Account security: the second factor (enrol, verify, recovery codes, disable) and sessions."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -8,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -40,6 +42,22 @@ def _next(request: HttpRequest) -> str:
 
 
 logout = twofactor.second_factor_not_required(auth_views.LogoutView.as_view())
+
+
+class ChoosePasswordView(auth_views.PasswordResetConfirmView):
+    """The page an invitation (or a password-reset link) opens: once the person has chosen a
+    password they are logged in and land on the home page, not on the login form again. The
+    second factor is asked as after any login: SecondFactorMiddleware sends whoever owes one
+    to its prompt, or to enrolment, before the home page."""
+
+    post_reset_login = True
+    post_reset_login_backend = "handbook_review.people.backends.EmailBackend"
+    success_url = reverse_lazy(settings.LOGIN_REDIRECT_URL)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is saved. You are logged in."))
+        return response
 
 
 @never_cache
