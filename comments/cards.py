@@ -2,6 +2,7 @@
 when collapsed), and chapter_page, which renders the whole page (text, forms, suggestion
 overlay, threads) for comments.views and comments.suggestion_views."""
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -232,7 +233,11 @@ def thread_panel(request: AuthedRequest, chapter: Chapter) -> Panel:
         f"{audience(request.user, chapter)}:{get_language()}:"
         + ",".join(f"{name}={value}" for name, value in sorted(chosen.items()))
     )
-    return caching.versioned(key, lambda: render_panel(request, chapter, expanded=None))
+    # Cached as a plain dict: what the cache holds stays plain data (tests/ops/test_redis.py).
+    stored = caching.versioned(
+        key, lambda: dataclasses.asdict(render_panel(request, chapter, expanded=None))
+    )
+    return Panel(**stored)
 
 
 def render_panel(request: AuthedRequest, chapter: Chapter, *, expanded: int | None) -> Panel:
