@@ -4,6 +4,9 @@
 //    A collapsed selection (the cursor) fills the suggestion form with an insertion point.
 // 2. Place highlights for the anchored threads and link them with their threads, both ways.
 // 3. Draw open suggestions as tracked changes (<del>/<ins>) from data the server computed.
+// 4. Act at the selection: a toolbar beside the selected words, and the comment or suggestion
+//    form moved next to them (the same form, so nothing typed is lost); choosing words by
+//    keyboard (Shift+arrows in the focused text) and shortcuts (Alt+Shift+C, Alt+Shift+S).
 // Offsets are positions in #chapter-body's text as the server renders it, the string it anchors
 // on: the textContent without the words a tracked change adds (marked data-tc-extra).
 "use strict";
@@ -148,7 +151,9 @@
     const range = selection.getRangeAt(0);
     if (!body.contains(range.commonAncestorContainer)) return;
     if (selection.isCollapsed) {
-      capturePoint(range);
+      hideToolbar();
+      // A click in the text while a form is open beside the words keeps the words chosen.
+      if (!floating) capturePoint(range);
       return;
     }
     const text = baseText();
@@ -158,6 +163,7 @@
     while (start < end && /\s/.test(text[start])) start += 1;
     while (end > start && /\s/.test(text[end - 1])) end -= 1;
     if (start >= end) return;
+    showToolbar(range);
     const exact = text.slice(start, end);
     const startPoint = String(unitsToPoints(text, start));
     if (field("exact") && field("exact").value === exact && field("start").value === startPoint) {
@@ -198,6 +204,157 @@
       });
     }
   }
+
+
+  // --- Acting at the selection
+
+  const toolbar = document.getElementById("selection-toolbar");
+  const layout = body.closest(".chapter-layout") || document.body;
+  let floating = null; // the form's section while it is open beside the words
+  let selectedRect = null; // where the chosen words are, in the viewport, when last seen
+
+  function rangeRect(range) {
+    const rects = range.getClientRects();
+    return rects.length ? rects[rects.length - 1] : range.getBoundingClientRect();
+  }
+
+  // Positions are kept relative to .chapter-layout (position: relative), so that what is placed
+  // stays beside the words when the page scrolls.
+  function place(element, rect, { below = true, gap = 6 } = {}) {
+    const origin = layout.getBoundingClientRect();
+    const width = element.offsetWidth;
+    const height = element.offsetHeight;
+    const roomBelow = window.innerHeight - rect.bottom;
+    const top =
+      below && (roomBelow >= height + gap || rect.top < height + gap)
+        ? rect.bottom + gap
+        : rect.top - height - gap;
+    const left = Math.min(Math.max(rect.left, origin.left + 4), origin.right - width - 4);
+    // Whole pixels of the page, or the bottom of a form at the end of the page is a fraction
+    // of a pixel out of reach of the scroll.
+    element.style.top = `${Math.round(top + window.scrollY) - window.scrollY - origin.top}px`;
+    element.style.left = `${Math.round(Math.max(0, left - origin.left))}px`;
+  }
+
+  function showToolbar(range) {
+    selectedRect = range.getBoundingClientRect();
+    if (!toolbar) return;
+    toolbar.hidden = false;
+    place(toolbar, rangeRect(range));
+  }
+
+  function hideToolbar() {
+    if (toolbar && !toolbar.contains(document.activeElement)) toolbar.hidden = true;
+  }
+
+  const homes = new Map(); // a moved section's place in the side column
+
+  function closeCompose({ focusText = false } = {}) {
+    if (!floating) return;
+    const section = floating;
+    floating = null;
+    const home = homes.get(section);
+    if (home) home.parentNode.insertBefore(section, home);
+    section.classList.remove("floating");
+    section.style.top = "";
+    section.style.left = "";
+    for (const button of section.querySelectorAll("[data-close-compose]")) button.hidden = true;
+    if (focusText) body.focus({ preventScroll: true });
+  }
+
+  function compose(formId) {
+    const target = document.getElementById(formId);
+    if (!target) return;
+    const section = target.closest("section");
+    if (floating && floating !== section) closeCompose();
+    // The latest selection, if the toolbar was used straight after it.
+    captureSelection();
+    if (!homes.has(section)) {
+      const home = document.createComment("form's place in the side column");
+      section.parentNode.insertBefore(home, section);
+      homes.set(section, home);
+    }
+    floating = section;
+    section.classList.add("floating");
+    for (const button of section.querySelectorAll("[data-close-compose]")) button.hidden = false;
+    layout.appendChild(section);
+    if (toolbar) toolbar.hidden = true;
+    const rect = selectedRect || body.getBoundingClientRect();
+    place(section, rect, { gap: 8 });
+    // Into view whole, with a margin (it is never taller than the viewport less 4rem).
+    const box = section.getBoundingClientRect();
+    if (box.bottom > window.innerHeight - 8) window.scrollBy(0, Math.ceil(box.bottom - window.innerHeight) + 16);
+    else if (box.top < 8) window.scrollBy(0, Math.floor(box.top) - 16);
+    const first =
+      target.elements.namedItem(formId === "new-suggestion" ? "replacement" : "body") ||
+      target.querySelector("textarea");
+    if (first) first.focus({ preventScroll: true });
+  }
+
+  if (toolbar) {
+    // Pressing a button must not take the selection away from the words.
+    toolbar.addEventListener("mousedown", (event) => event.preventDefault());
+    toolbar.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-compose]");
+      if (button) compose(button.dataset.compose);
+    });
+  }
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-close-compose]")) closeCompose({ focusText: true });
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && floating && floating.contains(event.target)) {
+      closeCompose({ focusText: true });
+      return;
+    }
+    if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) return;
+    const formId = { KeyC: "new-thread", KeyS: "new-suggestion" }[event.code];
+    if (!formId || !document.getElementById(formId)) return;
+    event.preventDefault();
+    compose(formId);
+  });
+
+  // Choosing words without a mouse: in the focused text, Shift with the arrow keys extends a
+  // selection (Ctrl as well: by whole words), starting at the first words in view; the arrow
+  // keys alone move it while one is there. Selection.modify moves through the text as a caret
+  // would in an editor.
+  function firstWordsInView() {
+    for (const node of textNodes(body)) {
+      if (!node.data.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rect = range.getBoundingClientRect();
+      if (rect.bottom > 0 && rect.height > 0) {
+        const at = node.data.search(/\S/);
+        range.setStart(node, at);
+        range.collapse(true);
+        return range;
+      }
+    }
+    return null;
+  }
+
+  body.addEventListener("keydown", (event) => {
+    const directions = { ArrowRight: "forward", ArrowLeft: "backward", ArrowDown: "forward", ArrowUp: "backward" };
+    const direction = directions[event.key];
+    if (!direction || event.altKey || event.metaKey) return;
+    const selection = document.getSelection();
+    const inText = selection.rangeCount > 0 && body.contains(selection.anchorNode);
+    // Without Shift the page scrolls as usual, unless words are being chosen.
+    if (!event.shiftKey && (!inText || event.key === "ArrowDown" || event.key === "ArrowUp")) return;
+    event.preventDefault();
+    if (!inText) {
+      const start = firstWordsInView();
+      if (!start) return;
+      selection.removeAllRanges();
+      selection.addRange(start);
+    }
+    const unit = event.key === "ArrowDown" || event.key === "ArrowUp" ? "line" : event.ctrlKey ? "word" : "character";
+    selection.modify(event.shiftKey ? "extend" : "move", direction, unit);
+    captureSelection();
+  });
 
   // --- Highlights
 
