@@ -45,18 +45,28 @@ class RoleField(forms.TypedChoiceField):
         )
 
 
-def check_coordinator(form: forms.ModelForm[User]) -> None:
-    """A coordinator speaks for a reviewing jurisdiction: one must be chosen."""
+def check_jurisdiction(form: forms.ModelForm[User]) -> None:
+    """A counterpart reviews for a reviewing jurisdiction, and a coordinator speaks for one:
+    without it they could review nothing (rounds invite jurisdictions), so one must be chosen."""
     data = form.cleaned_data
     where = data.get("jurisdiction")
-    if data.get("role") == Role.COORDINATOR and (
-        where is None or where.kind != Jurisdiction.Kind.COUNTRY
-    ):
+    if where is not None and where.kind == Jurisdiction.Kind.COUNTRY:
+        return
+    role = data.get("role")
+    if role == Role.COORDINATOR:
         form.add_error(
             "jurisdiction",
             _(
                 "A coordinator speaks for a reviewing jurisdiction: choose the country whose"
                 " comments they consolidate and whose vote they cast."
+            ),
+        )
+    elif role == Role.COUNTERPART:
+        form.add_error(
+            "jurisdiction",
+            _(
+                "A counterpart reviews for a reviewing jurisdiction: choose their country;"
+                " without one they could open no review round."
             ),
         )
 
@@ -81,7 +91,7 @@ class UserCreationForm(forms.ModelForm[User]):
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        check_coordinator(self)
+        check_jurisdiction(self)
         return cleaned
 
     def save(self, commit: bool = True) -> User:
@@ -106,7 +116,7 @@ class UserChangeForm(forms.ModelForm[User]):
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        check_coordinator(self)
+        check_jurisdiction(self)
         return cleaned
 
 
