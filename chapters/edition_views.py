@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from chapters import diffing, exporting, policies
 from chapters.editions import (
     CannotPublish,
     ExportRefused,
+    label_problems,
     publication_blockers,
     publish,
     request_export,
@@ -25,9 +27,11 @@ from chapters.models import (
     ExportDownload,
     ExportFormat,
     ExportState,
+    Handbook,
 )
 from chapters.views import get_handbook
-from handbook_review import clock
+from handbook_review import clock, confirming
+from handbook_review.dates import day
 from handbook_review.http import AuthedRequest
 
 
@@ -64,7 +68,18 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         policies.editions.require(request.user, "publish")
+        if confirming.going_back(request):
+            form.is_valid()  # shown as typed, with any error
+            return editions_page(request, book, form, can_publish=can_publish, status=200)
         if form.is_valid():
+            for reason in label_problems(book, form.cleaned_data["label"]):
+                form.add_error("label", reason)
+            for reason in publication_blockers(book):
+                form.add_error(None, reason)
+        if form.is_valid():
+            asked = confirm_publication(request, book, form.cleaned_data)
+            if asked is not None:
+                return asked
             try:
                 edition = publish(
                     handbook=book,
@@ -82,6 +97,12 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
                 )
                 return redirect(edition)
         status = 400
+    return editions_page(request, book, form, can_publish=can_publish, status=status)
+
+
+def editions_page(
+    request: AuthedRequest, book: Handbook, form: PublishForm, *, can_publish: bool, status: int
+) -> HttpResponse:
     return render(
         request,
         "chapters/editions.html",
@@ -94,6 +115,41 @@ def editions(request: AuthedRequest, slug: str) -> HttpResponse:
             "can_export": policies.exports.can(request.user, "request"),
         },
         status=status,
+    )
+
+
+def confirm_publication(
+    request: AuthedRequest, book: Handbook, data: dict[str, Any]
+) -> HttpResponse | None:
+    """The page that asks before an edition, which can never change, is made (None once the
+    editor confirmed): what it will hold and what follows."""
+    chapters = list(book.chapters.order_by("number"))
+    return confirming.ask(
+        request,
+        title=_("Publish edition %(label)s of “%(title)s”?")
+        % {"label": data["label"], "title": book.title},
+        consequences=[
+            ngettext(
+                "The edition holds %(count)d chapter as it reads now, at its current version,"
+                " dated %(date)s.",
+                "The edition holds these %(count)d chapters as they read now, each at its"
+                " current version, dated %(date)s.",
+                len(chapters),
+            )
+            % {"count": len(chapters), "date": day(data["date"])},
+            _(
+                "An edition can never be changed or deleted afterwards, not even by an"
+                " administrator: corrections go into a later edition."
+            ),
+            _("Everyone taking part in the handbook is notified."),
+        ],
+        listed=[
+            _("%(number)s. %(title)s (version %(version)s)")
+            % {"number": c.number, "title": c.title, "version": c.version}
+            for c in chapters
+        ],
+        confirm=_("Publish edition %(label)s") % {"label": data["label"]},
+        context={"handbook": book},
     )
 
 

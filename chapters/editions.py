@@ -51,6 +51,18 @@ class CannotPublish(Exception):
         self.reasons = reasons
 
 
+def label_problems(handbook: Handbook, label: str) -> list[str]:
+    """Why `label` cannot name the handbook's next edition (asked before the editor is asked
+    to confirm; publish checks the same again under its lock)."""
+    try:
+        Edition._meta.get_field("label").clean(label, Edition(handbook=handbook))
+    except ValidationError as error:
+        return list(error.messages)
+    if Edition.objects.filter(handbook=handbook, label=label).exists():
+        return [_("This handbook already has an edition with this label.")]
+    return []
+
+
 def publication_blockers(handbook: Handbook) -> list[str]:
     """Why the handbook cannot be published now (empty when every chapter is approved)."""
     return _not_approved(list(handbook.chapters.order_by("number")))

@@ -24,7 +24,7 @@ from chapters.forms import (
 from chapters.models import Round, SignOff, Status, Transition, Verdict
 from chapters.signals import round_votes
 from chapters.views import get_chapter, get_handbook
-from handbook_review import clock
+from handbook_review import clock, confirming
 from handbook_review.http import AuthedRequest
 
 
@@ -237,7 +237,21 @@ def close_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     found = get_round(request, slug, pk)
     policies.rounds.require(request.user, "manage")
     form = CloseRoundForm(request.POST, prefix="close")
+    if confirming.going_back(request):
+        return round_detail(request, slug, pk, close_form=form)
+    if form.is_valid() and not found.closes_at > clock.now():
+        form.add_error(None, _("This round is already closed."))
     if form.is_valid():
+        asked = confirming.ask(
+            request,
+            title=_("Close “%(name)s” now?") % {"name": found.name},
+            consequences=closing_consequences(found),
+            listed=[f"{c.number}. {c.title}" for c in found.chapters.order_by("number")],
+            confirm=_("Close the round now"),
+            context={"handbook": found.handbook},
+        )
+        if asked is not None:
+            return asked
         try:
             review.close_round(found, by=request.user, note=form.cleaned_data["note"])
         except ValidationError as error:
@@ -253,6 +267,19 @@ def close_round(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
         close_form=form,
         error=" ".join(str(e) for e in form.non_field_errors()),
     )
+
+
+def closing_consequences(found: Round) -> list[str]:
+    names = ", ".join(j.name for j in found.jurisdictions.order_by("name"))
+    return [
+        _(
+            "Reviewing stops now: counterparts of %(jurisdictions)s can no longer comment,"
+            " suggest or sign off on the round's chapters, listed below."
+        )
+        % {"jurisdictions": names or _("no jurisdiction")},
+        _("What they have written stays, and editors go on deciding on it."),
+        _("You can reopen the round later by giving it a new closing time."),
+    ]
 
 
 # --- Sign-off

@@ -142,7 +142,12 @@ def test_editor_publishes_from_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(editor).post(
             publish_url(handbook),
-            {"label": "1.0", "date": "2026-11-30", "release_notes": "Workshop results."},
+            {
+                "label": "1.0",
+                "date": "2026-11-30",
+                "release_notes": "Workshop results.",
+                "confirmed": "1",
+            },
         )
     edition = Edition.objects.get()
     assert response.status_code == 302
@@ -273,3 +278,33 @@ def test_an_edition_page_takes_no_posts(edition, editor):
     ):
         assert client.post(url, {"title": "forged", "body": "forged"}).status_code == 405
     assert Edition.objects.get(pk=edition.pk).chapters.first().body == edition.chapters.first().body
+
+
+def test_publishing_asks_first_listing_the_chapters_and_that_it_is_final(
+    handbook, editor, approved
+):
+    client = client_for(editor)
+    data = {"label": "1.0", "date": "2026-11-30", "release_notes": "Workshop results."}
+    asked = client.post(publish_url(handbook), data)
+    assert asked.status_code == 200
+    page = asked.text
+    assert "can never be changed or deleted" in page
+    for chapter in approved:
+        assert f"{chapter.number}. {chapter.title} (version {chapter.version})" in page
+    assert 'name="release_notes" value="Workshop results."' in page
+    assert not Edition.objects.exists()
+
+    back = client.post(publish_url(handbook), {**data, "back": "1"})
+    assert back.status_code == 200 and "Workshop results." in back.text
+    assert not Edition.objects.exists()
+
+    assert client.post(publish_url(handbook), {**data, "confirmed": "1"}).status_code == 302
+    assert Edition.objects.get().release_notes == "Workshop results."
+
+
+def test_a_refused_publication_is_not_asked_about(handbook, editor, approved):
+    Chapter.objects.filter(pk=approved[0].pk).update(status=Status.IN_REVIEW)
+    response = client_for(editor).post(
+        publish_url(handbook), {"label": "1.0", "date": "2026-11-30", "release_notes": ""}
+    )
+    assert response.status_code == 400 and "can never be changed" not in response.text

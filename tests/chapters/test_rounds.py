@@ -322,13 +322,17 @@ def test_bad_extension_is_refused(workshop, editor, clock, at, new_close, messag
 
 def test_close_early_then_closing_again_is_refused(workshop, editor, clock):
     clock.set_to(DURING)
-    response = client_for(editor).post(round_url("close_round", workshop), {"close-note": "Done"})
+    response = client_for(editor).post(
+        round_url("close_round", workshop), {"close-note": "Done", "confirmed": "1"}
+    )
     assert response.status_code == 302
     workshop.refresh_from_db()
     assert workshop.closes_at == DURING
     assert workshop.events.last().kind == RoundChange.CLOSED
     before = RoundEvent.objects.count()
-    again = client_for(editor).post(round_url("close_round", workshop), {"close-note": ""})
+    again = client_for(editor).post(
+        round_url("close_round", workshop), {"close-note": "", "confirmed": "1"}
+    )
     assert again.status_code == 400
     assert "already closed" in again.content.decode()
     assert RoundEvent.objects.count() == before
@@ -410,7 +414,7 @@ MATRIX = [
         {"extend-closes_at": "2021-11-30T18:00"},
         [302, 404, 404, 403, 302, 302],
     ),
-    ("close_round", "post", {}, [302, 404, 404, 403, 302, 302]),
+    ("close_round", "post", {"confirmed": "1"}, [302, 404, 404, 403, 302, 302]),
 ]
 
 
@@ -496,3 +500,36 @@ def test_the_chapter_page_tells_a_counterpart_until_when_they_may_comment(
     assert "Reading only: no review round is open" in page
     editor_page = client_for(editor).get(chapter.get_absolute_url()).content.decode()
     assert "Reading only" not in editor_page
+
+
+def test_closing_a_round_asks_first_and_says_what_will_happen(workshop, reviewed, editor, clock):
+    clock.set_to(DURING)
+    client = client_for(editor)
+    asked = client.post(round_url("close_round", workshop), {"close-note": "Workshop over"})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Reviewing stops now" in page and "Albania" in page and "Montenegro" in page
+    assert reviewed.title in page  # the round's chapters are listed
+    assert 'name="close-note" value="Workshop over"' in page  # carried to the confirmation
+    workshop.refresh_from_db()
+    assert workshop.closes_at == CLOSES  # nothing happened yet
+
+    back = client.post(
+        round_url("close_round", workshop), {"close-note": "Workshop over", "back": "1"}
+    )
+    assert back.status_code == 200 and 'value="Workshop over"' in back.content.decode()
+    workshop.refresh_from_db()
+    assert workshop.closes_at == CLOSES
+
+    done = client.post(
+        round_url("close_round", workshop), {"close-note": "Workshop over", "confirmed": "1"}
+    )
+    assert done.status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.closes_at == DURING and workshop.events.last().note == "Workshop over"
+
+
+def test_a_closed_round_is_refused_before_any_question(workshop, editor, clock):
+    clock.set_to(AFTER)
+    response = client_for(editor).post(round_url("close_round", workshop), {"close-note": ""})
+    assert response.status_code == 400 and "already closed" in response.content.decode()
