@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -394,14 +394,55 @@ def withdraw_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def bulk_decide(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
-    """Accept or reject the chapter's open suggestions (of one jurisdiction), in document order."""
+    """Accept or reject the chapter's open suggestions (of one jurisdiction), in document order:
+    first a page listing them with their count, then, confirmed, exactly those listed (a
+    suggestion that arrived meanwhile is not swept in; one decided meanwhile is left out)."""
     chap = get_chapter(request, slug, pk)
     require_decider(request)
     form = BulkForm(request.POST)
-    if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, " ".join(str(message) for message in error))
+    chosen = Suggestion.objects.filter(
+        thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),
+        status=SuggestionStatus.OPEN,
+    ).select_related("thread__author", "thread__author_jurisdiction", "thread__chapter")
+    form.is_valid()  # a reject without its reason is asked for on the list
+    if "action" in form.errors or "jurisdiction" in form.errors:
+        return HttpResponseBadRequest(
+            _("Choose to accept or to reject, and a jurisdiction from the list.")
+        )
+    if form.cleaned_data.get("jurisdiction"):
+        chosen = chosen.filter(thread__author_jurisdiction_id=form.cleaned_data["jurisdiction"])
+    confirmed = request.POST.get("confirmed") == "1"
+    if confirmed:
+        chosen = chosen.filter(pk__in=[int(i) for i in request.POST.getlist("ids") if i.isdigit()])
+    listed = sorted(chosen, key=lambda s: (s.source_start, s.pk))
+    if not listed:
+        messages.info(request, _("There is no open suggestion to decide."))
         return redirect(chap)
+    if not confirmed or not form.is_valid():
+        return render(
+            request,
+            "comments/bulk_confirm.html",
+            {
+                "chapter": chap,
+                "handbook": chap.handbook,
+                "errors": form.non_field_errors() if confirmed else [],
+                "action": request.POST.get("action"),
+                "jurisdiction": request.POST.get("jurisdiction", ""),
+                "reason": request.POST.get("reason", ""),
+                "listed": listed,
+            },
+            status=400 if confirmed else 200,
+        )
+    data = form.cleaned_data
+    report = decide_many(listed, by=request.user, action=data["action"], reason=data["reason"])
+    messages.info(request, _("%(n)d suggestions decided.") % {"n": len(report.decided)})
+    if report.stopped_at is not None:
+        messages.error(
+            request,
+            _("Stopped at suggestion #%(n)s: %(error)s")
+            % {"n": report.stopped_at.pk, "error": report.error},
+        )
+    return redirect(chap)
     data = form.cleaned_data
     chosen = Suggestion.objects.filter(
         thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),

@@ -69,7 +69,8 @@ def act(client, action, suggestion):
         return client.post(reverse("comments:withdraw_suggestion", args=[suggestion.pk]))
     if action == "bulk":
         return client.post(
-            reverse("comments:bulk_decide", args=[slug, chapter.pk]), {"action": "accept"}
+            reverse("comments:bulk_decide", args=[slug, chapter.pk]),
+            {"action": "accept", "confirmed": "1", "ids": [suggestion.pk]},
         )
     raise AssertionError(action)
 
