@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -273,7 +273,7 @@ def current_window(
         return None
     at = at or clock.now()
     open_now = [
-        (closes, name) for opens, closes, name in _windows(chapter, user) if opens <= at < closes
+        (w.closes_at, w.name) for w in _windows(chapter, user) if w.opens_at <= at < w.closes_at
     ]
     if not open_now:
         return None
@@ -290,24 +290,30 @@ def reviewed_before(chapter: Chapter, user: User, at: datetime | None = None) ->
     if user.jurisdiction_id is None:
         return False
     at = at or clock.now()
-    return any(closes <= at for _opens, closes, _name in _windows(chapter, user))
+    return any(w.closes_at <= at for w in _windows(chapter, user))
 
 
-def _windows(chapter: Chapter, user: User) -> list[tuple[datetime, datetime, str]]:
+class Window(NamedTuple):
+    pk: int
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+def _windows(chapter: Chapter, user: User) -> list[Window]:
     """When the user's rounds on this chapter are open: fetched once per chapter object and user.
 
     A chapter page asks `can_review` several times (the page, its forms, the thread cards);
     the object lives for one request, so rounds changed meanwhile do not matter.
     """
-    memo: dict[int, list[tuple[datetime, datetime, str]]] = chapter.__dict__.setdefault(
-        "_review_windows", {}
-    )
+    memo: dict[int, list[Window]] = chapter.__dict__.setdefault("_review_windows", {})
     if user.pk not in memo:
-        memo[user.pk] = list(
-            Round.objects.filter(chapters=chapter, jurisdictions=user.jurisdiction_id).values_list(
-                "opens_at", "closes_at", "name"
-            )
-        )
+        memo[user.pk] = [
+            Window(*row)
+            for row in Round.objects.filter(
+                chapters=chapter, jurisdictions=user.jurisdiction_id
+            ).values_list("pk", "name", "opens_at", "closes_at")
+        ]
     return memo[user.pk]
 
 
@@ -525,3 +531,52 @@ def withdraw_sign_off(sign_off: SignOff, *, by: User) -> SignOff:
         locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
     sign_off.withdrawn_at, sign_off.withdrawn_by = locked.withdrawn_at, by
     return locked
+
+
+@dataclass(frozen=True)
+class ChapterSignOff:
+    """The sign-off box of a chapter page: the round open for the reader's jurisdiction on
+    this chapter, its standing sign-off (if any), whether its coordinator votes instead, and
+    the next chapter of the round the jurisdiction has not signed off."""
+
+    round: Window
+    standing: SignOff | None
+    by_vote: bool
+    next_chapter: Chapter | None
+
+
+def chapter_sign_off(chapter: Chapter, user: User) -> ChapterSignOff | None:
+    """None unless the user may sign off for their jurisdiction and a round inviting it to
+    review this chapter is open now. The round comes from the windows the page has fetched
+    already; then whether a coordinator votes, and (if not) the jurisdiction's sign-offs in
+    the round: two small queries, three once signed off, none for anyone else."""
+    if (
+        chapter.status != Status.IN_REVIEW
+        or user.jurisdiction_id is None
+        or not policies.rounds.can(user, "sign_off")
+    ):
+        return None
+    now = clock.now()
+    open_now = [w for w in _windows(chapter, user) if w.opens_at <= now < w.closes_at]
+    if not open_now:
+        return None
+    found = max(open_now, key=lambda w: (w.closes_at, -w.pk))
+    if has_coordinator(user.jurisdiction_id):
+        return ChapterSignOff(round=found, standing=None, by_vote=True, next_chapter=None)
+    given = {
+        s.chapter_id: s
+        for s in SignOff.objects.filter(
+            round_id=found.pk, jurisdiction_id=user.jurisdiction_id, withdrawn_at__isnull=True
+        ).select_related("by")
+    }
+    standing = given.get(chapter.pk)
+    following = None
+    if standing is not None:  # "next chapter to review" is offered once this one is done
+        later = (
+            Chapter.objects.filter(rounds=found.pk, status=Status.IN_REVIEW)
+            .select_related("handbook")
+            .exclude(pk__in=list(given))
+            .order_by("number")
+        )
+        following = later.filter(number__gt=chapter.number).first() or later.first()
+    return ChapterSignOff(round=found, standing=standing, by_vote=False, next_chapter=following)

@@ -290,11 +290,17 @@ def sign_off(request: AuthedRequest, slug: str, pk: int, chapter_pk: int) -> Htt
     found = get_round(request, slug, pk)
     policies.rounds.require(request.user, "sign_off")
     chap = get_chapter(request, slug, chapter_pk)
+    from_chapter = request.POST.get("from") == "chapter"
     try:
         review.sign_off(found, chap, by=request.user, verdict=request.POST.get("verdict", ""))
     except review.SignOffRefused as error:
+        if from_chapter:
+            messages.error(request, str(error))
+            return redirect(chap.get_absolute_url() + "#sign-off")
         return round_detail(request, slug, pk, status=400, error=str(error))
     messages.success(request, _("Signed off “%(chapter)s”.") % {"chapter": chap})
+    if from_chapter:
+        return redirect(chap.get_absolute_url() + "#sign-off")
     return redirect("chapters:round", slug, found.pk)
 
 
@@ -314,6 +320,8 @@ def withdraw_sign_off(request: AuthedRequest, slug: str, pk: int, sign_off_pk: i
     messages.success(
         request, _("Sign-off of “%(chapter)s” withdrawn.") % {"chapter": given.chapter}
     )
+    if request.POST.get("from") == "chapter":
+        return redirect(given.chapter.get_absolute_url() + "#sign-off")
     return redirect("chapters:round", slug, found.pk)
 
 

@@ -16,8 +16,8 @@ from django.utils.translation import get_language
 
 from chapters import policies as chapter_policies
 from chapters.diffing import diff_html
-from chapters.models import Chapter, Status
-from chapters.review import current_window, reviewed_before
+from chapters.models import Chapter, Status, Verdict
+from chapters.review import chapter_sign_off, current_window, reviewed_before
 from comments import policies
 from comments.access import expanded_thread
 from comments.forms import SuggestionForm, ThreadForm
@@ -370,6 +370,8 @@ def chapter_page(
             "can_suggest": can_suggest,
             "can_decide": policies.suggestions.can(request.user, "decide"),
             "review_window": current_window(chap, request.user) if counterpart else None,
+            "sign_off": chapter_sign_off(chap, request.user) if counterpart else None,
+            "verdicts": Verdict.choices,
             "is_counterpart": counterpart,
             "proposed_view": proposed_view,
             "overlay": overlay,

@@ -237,4 +237,4 @@ def test_the_chapter_page_costs_the_same_with_1_and_40_disposed_threads(
     assert cold_many.response.content.decode().count("disposition-badge") == 40
     # As the chapter page's own budget (tests/comments/test_views.py): the disposition comes
     # with the thread in full.
-    queries.expect(cold_one, cold_many, equal=13)
+    queries.expect(cold_one, cold_many, equal=15)

@@ -32,7 +32,9 @@ def tracked_changes(page: str) -> list[dict]:
 
 def chapter_body(page: str) -> str:
     """The inner HTML of #chapter-body."""
-    found = re.search(r'id="chapter-body"[^>]*>(.*?)</div>\s*</article>', page, re.DOTALL)
+    # The text ends where the selection toolbar (readers who may comment) or the article does.
+    end = r'</div>\s*(?:<div class="selection-toolbar"|</article>)'
+    found = re.search(r'id="chapter-body"[^>]*>(.*?)' + end, page, re.DOTALL)
     assert found is not None
     return found.group(1)
 

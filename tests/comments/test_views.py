@@ -353,13 +353,14 @@ def test_chapter_page_query_count_is_the_same_with_1_and_300_threads(
     cold_many, warm_many = queries.get(client, url), queries.get(client, url)
     # Warm, the panel is one cache read: session, user (+jurisdiction), user perms, group
     # perms, chapter (+handbook), when the counterpart's review rounds on the chapter are open
-    # (may they comment?), and the threads' change stamp (one aggregate row) ...
-    queries.expect(warm_one, warm_many, equal=7)
+    # (may they comment?), the sign-off box (does a coordinator vote for the jurisdiction? its
+    # sign-offs in the round), and the threads' change stamp (one aggregate row) ...
+    queries.expect(warm_one, warm_many, equal=9)
     # ... and cold (a new thread changed the stamp), the threads (only the cache-key columns),
     # filter jurisdictions, filter authors, and for the cards not yet cached the threads in full
     # (+authors, jurisdictions), comment counts, first comments (+authors): the same however
     # many cards are missing.
-    queries.expect(cold_one, cold_many, equal=13)
+    queries.expect(cold_one, cold_many, equal=15)
 
 
 def test_thread_card_shows_the_first_comment_and_opens_with_all_replies(chapter, thread, editor):
