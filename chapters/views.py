@@ -68,11 +68,6 @@ def chapter_upload_url(chap: Chapter) -> str:
 # --- Pages
 
 
-def home(request: AuthedRequest) -> HttpResponse:
-    handbooks = policies.handbooks.visible_to(request.user)
-    return render(request, "chapters/home.html", {"handbooks": handbooks})
-
-
 def add_chapter(request: AuthedRequest, slug: str) -> HttpResponse:
     book = get_handbook(request, slug)
     policies.handbooks.require(request.user, "add_chapter")

@@ -16,9 +16,24 @@ from comments import policies, reports
 from comments.models import Category
 from comments.reports import disposition
 from comments.reports.disposition_board import disposition_board
+from comments.reports.waiting import waiting
 from handbook_review import clock
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction
+
+# --- The home page
+
+
+def home(request: AuthedRequest) -> HttpResponse:
+    """The handbooks the user may read, each with what waits for them in it."""
+    books = list(chapter_policies.handbooks.visible_to(request.user).order_by("title", "pk"))
+    now = clock.now()
+    return render(
+        request,
+        "home.html",
+        {"waiting": waiting(books, request.user, at=now), "now": now},
+    )
+
 
 # --- Fetch-and-check helpers
 

@@ -10,6 +10,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from chapters import views as chapter_views
 from chapters.models import IMAGE_FILENAME
+from comments import report_views
 from comments import views as comment_views
 from handbook_review.ops.health import HealthView
 from handbook_review.people import views as people_views
@@ -20,7 +21,7 @@ admin.site.site_header = gettext_lazy("Handbook Review administration")
 admin.site.site_title = gettext_lazy("Handbook Review")
 
 urlpatterns = [
-    path("", chapter_views.home, name="home"),
+    path("", report_views.home, name="home"),
     # For load balancers: no login, up/down only (handbook_review/ops/health.py).
     path("healthz", login_not_required(HealthView.as_view()), name="healthz"),
     path(

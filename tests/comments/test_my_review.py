@@ -110,7 +110,10 @@ def test_chapters_in_scope_with_my_jurisdictions_sign_off(
     assert other.sign_off_label == "not signed off yet"
     # My open comment and my colleague's public one; not the colleague's editors-only note.
     assert first.open_threads == 2
-    assert first.url in response.content.decode()
+    html = response.content.decode()
+    assert first.url in html
+    # Not signed off yet, in an open round: the words lead to the chapter's sign-off box.
+    assert f'<a class="verdict-none" href="{other.url}#sign-off">not signed off yet</a>' in html
 
 
 def test_my_suggestions_with_their_decisions(scene, handbook, counterpart, editor):
