@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from chapters import policies as chapter_policies
 from chapters.diffing import diff_html
@@ -31,7 +32,14 @@ from comments.models import (
     Thread,
     Visibility,
 )
-from comments.overlay import Overlay, suggestion_overlay
+from comments.overlay import (
+    EVERYONE,
+    JURISDICTION,
+    MINE,
+    Overlay,
+    chosen_reading,
+    suggestion_overlay,
+)
 from comments.rereview import Reviewed, last_reviewed_version
 from handbook_review import caching
 from handbook_review.http import AuthedRequest
@@ -60,6 +68,15 @@ CARD_KEY_FIELDS = (
     "essential",
 )
 CARD_TEMPLATE = "comments/chapter.html#thread"
+
+
+def whose_choices(user: User) -> list[tuple[str, str]]:
+    """Whose open suggestions a reader may have marked: everyone's, their jurisdiction's (if
+    they speak for one), their own."""
+    choices = [(EVERYONE, _("Everyone's"))]
+    if user.jurisdiction_id is not None:
+        choices.append((JURISDICTION, _("My jurisdiction's")))
+    return [*choices, (MINE, _("Mine"))]
 
 
 def chosen_filters(request: AuthedRequest) -> dict[str, Any]:
@@ -337,6 +354,7 @@ def chapter_page(
     html = chap.rendered()
     outline = chap.outline()
     proposed_view = request.GET.get("view") == "proposed"
+    reading = chosen_reading(request)
     can_comment = policies.threads.may_comment(request.user, chap)
     if form is None and can_comment:
         form = ThreadForm(chapter=chap, outline=outline)
@@ -347,7 +365,7 @@ def chapter_page(
     # The panel says whether there is any suggestion to look for: a chapter with comments only
     # costs no query more. (Filtered, it may not show them all: then look.)
     overlay = (
-        suggestion_overlay(request, chap, proposed=proposed_view)
+        suggestion_overlay(request, chap, proposed=proposed_view, reading=reading)
         if chosen_filters(request) or panel.has_suggestions
         else Overlay()
     )
@@ -374,6 +392,8 @@ def chapter_page(
             "verdicts": Verdict.choices,
             "is_counterpart": counterpart,
             "proposed_view": proposed_view,
+            "reading": reading,
+            "whose_choices": whose_choices(request.user),
             "overlay": overlay,
             "since_review": changed_since_review(chap, request.user) if counterpart else None,
             "chapter_url": chap.get_absolute_url(),

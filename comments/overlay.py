@@ -33,6 +33,7 @@ class Overlay:
     open_count: int = 0
     conflicted_count: int = 0
     tracked_json: str = "[]"
+    shown_count: int = 0
     proposed: Proposed | None = None
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
@@ -52,11 +53,39 @@ OVERLAY_FIELDS = (
     "thread__current_exact",
     "thread__anchored_version",
     "thread__updated_at",
+    "thread__author",
+    "thread__author_jurisdiction",
 )
 
+# Whose open suggestions are drawn over the text: every reader chooses (`?changes=`).
+EVERYONE, JURISDICTION, MINE, NONE = "all", "jurisdiction", "mine", "none"
+READINGS = (EVERYONE, JURISDICTION, MINE, NONE)
 
-def suggestion_overlay(request: AuthedRequest, chap: Chapter, *, proposed: bool) -> Overlay:
-    """The undecided suggestions the user may see, drawn over the text.
+
+def chosen_reading(request: AuthedRequest) -> str:
+    """`?changes=none` reads the text as it is now, without marks; `mine` and `jurisdiction`
+    mark only the reader's own or their jurisdiction's suggestions; anything else marks all."""
+    chosen = request.GET.get("changes", EVERYONE)
+    if chosen == JURISDICTION and request.user.jurisdiction_id is None:
+        return EVERYONE
+    return chosen if chosen in READINGS else EVERYONE
+
+
+def whose(rows: list[Suggestion], reading: str, user: Any) -> list[Suggestion]:
+    if reading == MINE:
+        return [s for s in rows if s.thread.author_id == user.pk]
+    if reading == JURISDICTION:
+        return [s for s in rows if s.thread.author_jurisdiction_id == user.jurisdiction_id]
+    if reading == NONE:
+        return []
+    return rows
+
+
+def suggestion_overlay(
+    request: AuthedRequest, chap: Chapter, *, proposed: bool, reading: str = EVERYONE
+) -> Overlay:
+    """The undecided suggestions the user may see (of them, those the reading asks for: every
+    one, the reader's jurisdiction's, the reader's own, or none), drawn over the text.
 
     One query whatever their number; everything computed from them (the tracked changes, the
     chapter as proposed) is cached under a key made of the chapter's version and each
@@ -73,6 +102,10 @@ def suggestion_overlay(request: AuthedRequest, chap: Chapter, *, proposed: bool)
     )
     open_count = sum(s.status == SuggestionStatus.OPEN for s in rows)
     overlay = Overlay(open_count=open_count, conflicted_count=len(rows) - open_count)
+    # The counts are of every suggestion (the choice of reading names them); the marks and the
+    # text as proposed of those chosen. As proposed, "none" would be the text itself: all then.
+    rows = whose(rows, EVERYONE if proposed and reading == NONE else reading, request.user)
+    overlay.shown_count = len(rows)
     if not rows:
         return overlay
     signature = hashlib.sha256(

@@ -151,3 +151,54 @@ def test_no_accessibility_violations_with_the_toolbar_or_the_form_open(
     page.click("#selection-toolbar [data-compose=new-suggestion]")
     results = AXE.run(page, options=WCAG)
     assert results.violations_count == 0, results.generate_report()
+
+
+SENTENCE = "Officers record the serial number, the make and the calibre."
+# Select a sentence of a paragraph across its text nodes (highlights split them), as a reader's
+# drag does; the selected text, or null when no paragraph reads the sentence.
+SELECT_SENTENCE = """sentence => {
+  const p = [...document.querySelectorAll("#chapter-body p")]
+    .find(p => p.textContent.includes(sentence));
+  if (!p) return null;
+  const start = p.textContent.indexOf(sentence), end = start + sentence.length;
+  const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let at = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = node.data.length;
+    if (start >= at && start <= at + length) range.setStart(node, start - at);
+    if (end >= at && end <= at + length) { range.setEnd(node, end - at); break; }
+    at += length;
+  }
+  const selection = document.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  p.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+  return selection.toString();
+}"""
+
+
+def test_a_counterpart_reads_as_it_is_now_and_selects_the_original_sentence(
+    page, log_in, live_server, handbook, editor, counterpart, bosnian
+):
+    chapter = factories.chapter(handbook, by=editor)  # factories.BODY, in an open round
+    factories.suggestion(chapter, by=bosnian, words="serial number", replacement="serial no.")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(counterpart)
+    page.goto(chapter_url(live_server, chapter))
+    # Marked, Bosnia's change is drawn into the sentence: no paragraph reads it as it is.
+    page.wait_for_selector("#chapter-body ins")
+    assert page.evaluate(SELECT_SENTENCE, SENTENCE) is None
+    page.click("text=As it reads now")
+    page.wait_for_selector("nav.view-toggle a[aria-current=page]:has-text('As it reads now')")
+    assert page.locator("#chapter-body ins, #chapter-body del").count() == 0
+    assert page.evaluate(SELECT_SENTENCE, SENTENCE) == SENTENCE
+    page.wait_for_selector("#selection-toolbar", state="visible")
+    page.click("#selection-toolbar [data-compose=new-thread]")
+    page.keyboard.type("Add the country of manufacture.")
+    page.click("#compose-comment button[type=submit]")
+    page.wait_for_selector("#chapter-body mark.hl")
+    thread = Thread.objects.get(chapter=chapter, kind=Kind.COMMENT)
+    assert thread.exact == SENTENCE
+    results = AXE.run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()

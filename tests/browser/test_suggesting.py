@@ -73,8 +73,12 @@ def test_suggest_accept_and_history_credits_the_proposer(
     editor_page.wait_for_url("**view=proposed")
     assert "mark and register every firearm" in editor_page.evaluate(READS_AS)
     assert "and register" in editor_page.text_content("#chapter-body ins")
-    editor_page.click("text=As it reads now")
+    editor_page.click("text=With suggestions marked")
     editor_page.wait_for_selector("#chapter-body ins.tc")
+    # As it reads now: the text alone, no change drawn into it.
+    editor_page.click("text=As it reads now")
+    editor_page.wait_for_url("**changes=none")
+    assert editor_page.locator("#chapter-body ins.tc, #chapter-body del.tc").count() == 0
     editor_page.goto(chapter_url(live_server, chapter) + f"?thread={suggestion.thread_id}")
     editor_page.click(f"{card} .decide button[type=submit]")
     editor_page.wait_for_selector("text=Suggestion accepted.")

@@ -108,10 +108,12 @@ def test_proposed_view_reads_as_with_every_open_suggestion_accepted(
     assert '<span class="visually-hidden">Inserted: </span>and make </ins>' in body
     assert '<del class="tc"><span class="visually-hidden">Deleted: </span>evidence</del>' in body
     assert 'aria-current="page">As proposed (2 open suggestions)' in page
-    # "As it reads now" is the default, and the text is unchanged there.
+    # The default marks the suggestions over the text (the script draws them from
+    # data-tracked): the text itself is unchanged there.
     now = client.get(text_chapter.get_absolute_url()).content.decode()
-    assert 'aria-current="page">As it reads now' in now
+    assert 'aria-current="page">With suggestions marked' in now
     assert rendering.plain_text(chapter_body(now)) == text_chapter.plain_text()
+    assert len(tracked_changes(now)) == 2
 
 
 def test_proposed_view_skips_overlapping_suggestions_and_says_which(
