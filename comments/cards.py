@@ -299,7 +299,8 @@ def thread_cards(
     context = card_context(request, chapter)
     keys = {
         t.pk: f"thread-card:{t.pk}:{t.updated_at.timestamp()}:{t.anchored_version}:"
-        f"{t.start}:{t.end}:{t.category}:{t.essential}:{context['can_comment']}:{language}"
+        f"{t.start}:{t.end}:{t.category}:{t.essential}:{context['can_comment']}:"
+        f"{context['can_decide']}:{language}"
         for t in threads
     }
     cached = cache.get_many([keys[t.pk] for t in threads if t.pk != expanded])

@@ -287,6 +287,20 @@ def rewrite_section(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def accept_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Accept as proposed. From a card's or a tracked change's button (htmx) the answer is the
+    same navigation, told to htmx (HX-Redirect): the chapter has a new version to show."""
+    return as_navigation(request, accepted(request, pk))
+
+
+def as_navigation(request: AuthedRequest, response: HttpResponse) -> HttpResponse:
+    if request.headers.get("HX-Request") and response.status_code == 302:
+        told = HttpResponse(status=204)
+        told["HX-Redirect"] = response["Location"]
+        return told
+    return response
+
+
+def accepted(request: AuthedRequest, pk: int) -> HttpResponse:
     suggestion = get_suggestion(request, pk)
     require_decider(request)
     try:

@@ -579,18 +579,83 @@
     return true;
   }
 
+  // --- An editor's decision at a tracked change: a popover beside it with its card's buttons
+
+  const popover = document.getElementById("change-popover");
+  let popoverFrom = null; // the tracked change it was opened from, to return the focus to
+  if (popover) layout.appendChild(popover);
+
+  function closePopover({ focusChange = false } = {}) {
+    if (!popover || popover.hidden) return;
+    popover.hidden = true;
+    popover.querySelector(".change-popover-actions").replaceChildren();
+    if (focusChange && popoverFrom) popoverFrom.focus({ preventScroll: true });
+    popoverFrom = null;
+  }
+
+  function openPopover(change) {
+    const article = document.getElementById(`thread-${change.dataset.thread}`);
+    const decide = article && article.querySelector(".decide");
+    if (!popover || !decide) return false;
+    const actions = popover.querySelector(".change-popover-actions");
+    actions.replaceChildren(decide.cloneNode(true));
+    if (window.htmx) window.htmx.process(actions);
+    const badge = article.querySelector(".proposal .badge");
+    const who = article.querySelector(".comment .byline strong");
+    popover.querySelector(".change-popover-title").textContent = [badge, who]
+      .filter(Boolean)
+      .map((element) => element.textContent.trim())
+      .join(" · ");
+    popover.dataset.thread = change.dataset.thread;
+    popoverFrom = change;
+    clearActive();
+    for (const mark of body.querySelectorAll(`.tc[data-thread="${CSS.escape(change.dataset.thread)}"]`)) {
+      mark.classList.add("active");
+    }
+    article.classList.add("active");
+    popover.hidden = false;
+    place(popover, change.getBoundingClientRect());
+    const first = actions.querySelector("button, a");
+    if (first) first.focus({ preventScroll: true });
+    return true;
+  }
+
+  if (popover) {
+    popover.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-popover]");
+      if (!button) return;
+      const thread = popover.dataset.thread;
+      closePopover({ focusChange: button.dataset.popover === "close" });
+      if (button.dataset.popover === "card") showThread(thread);
+    });
+    popover.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closePopover({ focusChange: true });
+      }
+    });
+    document.addEventListener("mousedown", (event) => {
+      if (!popover.hidden && !popover.contains(event.target)) closePopover();
+    });
+  }
+
+  function activate(mark) {
+    if (mark.matches(".tc") && openPopover(mark)) return;
+    showThread(mark.dataset.thread);
+  }
+
   body.addEventListener("click", (event) => {
     const mark = event.target.closest("mark.hl, .tc[data-thread]");
     // A click that ends a selection is for commenting, not for jumping away.
     if (!mark || !document.getSelection().isCollapsed) return;
-    showThread(mark.dataset.thread);
+    activate(mark);
   });
 
   body.addEventListener("keydown", (event) => {
     const mark = event.target.closest && event.target.closest("mark.hl, .tc[data-thread]");
     if (!mark || (event.key !== "Enter" && event.key !== " ")) return;
     event.preventDefault();
-    showThread(mark.dataset.thread);
+    activate(mark);
   });
 
   // Delegated: the threads section is replaced when the filters change.
