@@ -54,7 +54,8 @@ OVERLAY_FIELDS = (
     "thread__anchored_version",
     "thread__updated_at",
     "thread__author",
-    "thread__author_jurisdiction",
+    "thread__author_jurisdiction__code",
+    "thread__author_jurisdiction__name",
 )
 
 # Whose open suggestions are drawn over the text: every reader chooses (`?changes=`).
@@ -96,7 +97,7 @@ def suggestion_overlay(
             thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),
             status__in=UNDECIDED,
         )
-        .select_related("thread")
+        .select_related("thread__author_jurisdiction")
         .only(*OVERLAY_FIELDS)
         .order_by("source_start", "pk")
     )
@@ -148,9 +149,14 @@ def tracked_changes(chap: Chapter, rows: list[Suggestion]) -> list[dict[str, Any
             whole_block=s.whole_block,
         )
         if change is not None:
+            where = t.author_jurisdiction
             found.append(
                 {
                     "id": t.pk,
+                    "number": s.pk,
+                    # Whose: the proposer's jurisdiction, drawn in its colour and with its code.
+                    "jurisdiction": where.code if where else "",
+                    "jurisdiction_name": where.name if where else "",
                     "state": s.status,
                     "start": change.start,
                     "end": change.end,

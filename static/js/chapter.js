@@ -430,16 +430,30 @@
     return span;
   }
 
-  function changeElement(tag, thread, state, first) {
+  // Whose change: the proposer's jurisdiction, as a colour and a line pattern (CSS, per code)
+  // and, on the first piece of each change, its code in the text; screen readers hear its name.
+  function changeElement(tag, change, first) {
     const element = document.createElement(tag);
-    element.className = state === "conflicted" ? "tc conflicted" : "tc";
-    element.dataset.thread = String(thread);
+    element.className = change.state === "conflicted" ? "tc conflicted" : "tc";
+    const code = String(change.jurisdiction || "").toLowerCase();
+    if (/^[a-z]{2,3}$/.test(code)) element.classList.add(`j-${code}`);
+    element.dataset.thread = String(change.id);
     // One focus stop per suggestion; its other pieces are reached with it.
     if (first) element.tabIndex = 0;
-    const prefix = state === "conflicted" ? body.dataset.labelConflicted || "" : "";
+    const prefix = change.state === "conflicted" ? body.dataset.labelConflicted || "" : "";
     const name = tag === "ins" ? body.dataset.labelInsertion : body.dataset.labelDeletion;
-    element.append(label(prefix + (name || "")));
+    const whose = change.jurisdiction_name ? `(${change.jurisdiction_name}) ` : "";
+    element.append(label(prefix + (name || "") + whose));
     return element;
+  }
+
+  function tagFor(change) {
+    const tag = document.createElement("span");
+    tag.className = "tc-tag";
+    tag.dataset.tcExtra = "";
+    tag.setAttribute("aria-hidden", "true");
+    tag.textContent = change.jurisdiction || "?";
+    return tag;
   }
 
   // The text node holding the offset `at` of the base text, and the offset inside it; at a
@@ -477,7 +491,7 @@
   }
 
   // Wrap [start, end) of the base text in <del>s, one per text node it touches.
-  function strike(start, end, thread, state, first) {
+  function strike(start, end, change, first) {
     let position = 0;
     const pieces = [];
     for (const text of textNodes(body)) {
@@ -493,7 +507,7 @@
       let target = node;
       if (a > 0) target = target.splitText(a);
       if (b - a < target.data.length) target.splitText(b - a);
-      const element = changeElement("del", thread, state, first && made === 0);
+      const element = changeElement("del", change, first && made === 0);
       target.replaceWith(element);
       element.append(target);
       made += 1;
@@ -501,14 +515,62 @@
     return made;
   }
 
+  // Overlapping suggestions are never drawn into each other: of each group of changes whose
+  // words overlap (or that insert at the same point), one is drawn, with a button that shows
+  // the next in its place.
+  const chosen = new Map(); // a group's first change id -> the id of the one drawn
+  let pristine = null; // the text's HTML before any change was drawn, to draw again from
+
+  function overlapGroups(changes) {
+    const sorted = [...changes].sort((a, b) => a.start - b.start || a.end - b.end);
+    const groups = [];
+    let end = -1;
+    for (const change of sorted) {
+      const last = groups[groups.length - 1];
+      if (last && (change.start < end || (change.start === end && change.start === last[0].start))) {
+        last.push(change);
+        end = Math.max(end, change.end);
+      } else {
+        groups.push([change]);
+        end = change.end;
+      }
+    }
+    return groups;
+  }
+
+  function switchFor(group, shown) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "tc-switch";
+    button.dataset.tcExtra = "";
+    button.dataset.group = String(group[0].id);
+    const at = group.indexOf(shown) + 1;
+    button.textContent = `${at}/${group.length} ▸`;
+    button.setAttribute(
+      "aria-label",
+      fill(gettext("Suggestion %s of %s overlapping here: show the next"), [at, group.length]),
+    );
+    return button;
+  }
+
   function drawTracked() {
-    let changes;
+    let all;
     try {
-      changes = JSON.parse(body.dataset.tracked || "[]");
+      all = JSON.parse(body.dataset.tracked || "[]");
     } catch {
       return;
     }
+    if (!Array.isArray(all) || all.length === 0) return;
+    if (pristine === null) pristine = body.innerHTML;
     const text = baseText();
+    const switches = [];
+    const changes = [];
+    for (const group of overlapGroups(all.filter((c) => Number.isInteger(c.start) && Number.isInteger(c.end)))) {
+      const id = chosen.get(group[0].id);
+      const shown = group.find((c) => c.id === id) || group[0];
+      changes.push(shown);
+      if (group.length > 1) switches.push([shown, group]);
+    }
     // From the end, so that drawing one change leaves the offsets of the others as they are.
     changes.sort((a, b) => b.start - a.start || b.end - a.end);
     for (const change of changes) {
@@ -524,23 +586,52 @@
           insertions.push([at, words]);
           continue;
         }
-        if (tag === "-" && strike(at, at + words.length, change.id, change.state, first)) {
+        if (tag === "-" && strike(at, at + words.length, change, first)) {
           first = false;
         }
         at += words.length;
       }
       // Insertions last and from the end: the offsets before them do not move.
       for (const [point, words] of insertions.reverse()) {
-        const element = changeElement("ins", change.id, change.state, false);
+        const element = changeElement("ins", change, false);
         element.dataset.tcExtra = "";
         element.append(document.createTextNode(words));
         insertAt(point, element);
       }
       const marks = body.querySelectorAll(`.tc[data-thread="${CSS.escape(String(change.id))}"]`);
       if (marks.length && first) marks[0].tabIndex = 0;
+      if (marks.length) marks[0].prepend(tagFor(change));
       trackedThreads.add(String(change.id));
     }
+    for (const [shown, group] of switches) {
+      const marks = body.querySelectorAll(`.tc[data-thread="${CSS.escape(String(shown.id))}"]`);
+      if (marks.length) marks[marks.length - 1].after(switchFor(group, shown));
+    }
   }
+
+  function redrawTracked(focusGroup) {
+    if (pristine === null) return;
+    body.innerHTML = pristine;
+    trackedThreads.clear();
+    drawTracked();
+    applyHighlights();
+    describeTracked();
+    const button = body.querySelector(`.tc-switch[data-group="${CSS.escape(String(focusGroup))}"]`);
+    if (button) button.focus();
+  }
+
+  body.addEventListener("click", (event) => {
+    const button = event.target.closest(".tc-switch");
+    if (!button) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const groupId = Number(button.dataset.group);
+    const group = overlapGroups(JSON.parse(body.dataset.tracked || "[]")).find((g) => g[0].id === groupId);
+    if (!group) return;
+    const now = group.findIndex((c) => c.id === (chosen.get(groupId) || groupId));
+    chosen.set(groupId, group[(now + 1) % group.length].id);
+    redrawTracked(groupId);
+  });
 
   function describeTracked() {
     for (const element of body.querySelectorAll(".tc[data-thread]")) {

@@ -70,3 +70,46 @@ def test_a_counterpart_clicking_a_change_goes_to_its_card(
     page.click(f"#chapter-body ins.tc[data-thread='{suggestion.thread_id}']")
     page.wait_for_selector(f"#thread-{suggestion.thread_id}.active")
     assert page.locator("#change-popover").count() == 0
+
+
+DRAWN = """() => [...new Set([...document.querySelectorAll('#chapter-body .tc[data-thread]')]
+  .map(e => e.dataset.thread))]"""
+
+
+def test_overlapping_suggestions_of_two_jurisdictions_are_shown_one_at_a_time(
+    page, log_in, live_server, handbook, editor, counterpart, bosnian
+):
+    chapter = factories.chapter(handbook, by=editor)
+    albanian = factories.suggestion(
+        chapter, by=counterpart, words="serial number", replacement="serial no."
+    )
+    bosnian_one = factories.suggestion(
+        chapter, by=bosnian, words="serial number, the make", replacement="serial number and make"
+    )
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(counterpart)
+    page.goto(chapter_url(live_server, chapter))
+    page.wait_for_selector("#chapter-body .tc-switch")
+    # One drawn, never the two interleaved; its jurisdiction's code and colour class on it.
+    assert page.evaluate(DRAWN) == [str(albanian.thread_id)]
+    assert page.text_content("#chapter-body .tc-tag") == "AL"
+    assert page.locator("#chapter-body .tc.j-al").count() > 0
+    switch = page.locator("#chapter-body .tc-switch")
+    assert switch.text_content() == "1/2 ▸"
+    assert "Suggestion 1 of 2 overlapping here" in switch.get_attribute("aria-label")
+    results = AXE.run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+    # The button shows the other in its place (by keyboard: it keeps the focus).
+    switch.focus()
+    page.keyboard.press("Enter")
+    drawn = f'#chapter-body .tc[data-thread="{bosnian_one.thread_id}"]'
+    page.wait_for_selector(drawn)
+    assert page.evaluate(DRAWN) == [str(bosnian_one.thread_id)]
+    assert page.text_content("#chapter-body .tc-tag") == "BA"
+    assert page.locator("#chapter-body .tc.j-ba").count() > 0
+    assert page.evaluate("document.activeElement.className") == "tc-switch"
+    assert page.text_content("#chapter-body .tc-switch") == "2/2 ▸"
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#chapter-body .tc-tag').textContent === 'AL'"
+    )

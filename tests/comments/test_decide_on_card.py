@@ -89,3 +89,41 @@ def test_a_counterpart_cannot_accept_through_htmx_either(text_chapter, counterpa
     assert response.status_code == 403
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.OPEN
+
+
+# --- Whose change is whose; decided ones no longer look open
+
+
+def test_tracked_changes_and_cards_carry_the_proposers_jurisdiction(
+    text_chapter, counterpart, bosnian, editor
+):
+    from tests.comments.test_tracked_changes import tracked_changes
+
+    albanian = suggest(text_chapter, "serial number", "serial number and make", by=counterpart)
+    bosnian_one = suggest(text_chapter, "evidence bag", "sealed bag", by=bosnian)
+    page = client_for(editor).get(text_chapter.get_absolute_url()).content.decode()
+    whose = {c["id"]: (c["jurisdiction"], c["jurisdiction_name"]) for c in tracked_changes(page)}
+    assert whose == {
+        albanian.thread_id: ("AL", "Albania"),
+        bosnian_one.thread_id: ("BA", "Bosnia and Herzegovina"),
+    }
+    assert '<span class="j-tag j-al" title="Albania">AL</span>' in card(page, albanian.thread_id)
+    assert 'class="j-tag j-ba"' in card(page, bosnian_one.thread_id)
+
+
+def test_a_decided_suggestion_says_what_became_of_it(text_chapter, counterpart, editor):
+    from comments.actions import accept, reject
+
+    taken = suggest(text_chapter, "serial number", "serial number and make", by=counterpart)
+    refused = suggest(text_chapter, "evidence bag", "sealed bag", by=counterpart)
+    open_one = suggest(text_chapter, "A receipt", "One receipt", by=counterpart)
+    accept(taken, by=editor)
+    reject(refused, by=editor, reason="No.")
+    text_chapter.refresh_from_db()
+    page = client_for(editor).get(text_chapter.get_absolute_url()).content.decode()
+    accepted_card = card(page, taken.thread_id)
+    assert 'class="proposal sg-accepted decided"' in accepted_card
+    assert f"Applied: the text has read so since version {text_chapter.version}." in accepted_card
+    assert 'class="proposal sg-rejected decided"' in card(page, refused.thread_id)
+    assert "Not applied: the text was left as it was." in card(page, refused.thread_id)
+    assert 'class="proposal sg-open"' in card(page, open_one.thread_id)
