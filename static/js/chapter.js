@@ -442,8 +442,11 @@
     if (first) element.tabIndex = 0;
     const prefix = change.state === "conflicted" ? body.dataset.labelConflicted || "" : "";
     const name = tag === "ins" ? body.dataset.labelInsertion : body.dataset.labelDeletion;
-    const whose = change.jurisdiction_name ? `(${change.jurisdiction_name}) ` : "";
-    element.append(label(prefix + (name || "") + whose));
+    // "Suggested insertion: " becomes "Suggested insertion (Albania): ".
+    const said = change.jurisdiction_name
+      ? (name || "").replace(/:\s*$/, "") + ` (${change.jurisdiction_name}): `
+      : name || "";
+    element.append(label(prefix + said));
     return element;
   }
 

@@ -66,7 +66,7 @@ def test_suggest_accept_and_history_credits_the_proposer(
     assert editor_page.text_content(f"{card} .proposal ins").strip() == "and register"
     # ... and in the text itself, where it would go, with a label for screen readers.
     inline = editor_page.locator("#chapter-body ins.tc")
-    assert inline.text_content() == "Suggested insertion: and register "
+    assert inline.text_content() == "ALSuggested insertion (Albania): and register "
     assert inline.get_attribute("data-thread") == str(suggestion.thread_id)
     # The toggle shows the chapter as it would read with the suggestion accepted.
     editor_page.click("text=As proposed (1 open suggestion)")
@@ -135,11 +135,18 @@ def test_tracked_changes_link_to_their_cards_and_pass_axe(
     page.goto(chapter_url(live_server, chapter))
     deleted = page.locator("#chapter-body ins.tc")
     assert deleted.count() == 2
-    # Clicking a tracked change opens its card, as a highlight does for comments.
+    # An editor clicking a tracked change gets its decisions beside it, and its card from there.
     page.click(f'#chapter-body .tc[data-thread="{second.thread_id}"]')
+    page.wait_for_selector("#change-popover", state="visible")
+    page.click("#change-popover [data-popover=card]")
     assert page.evaluate("document.activeElement.id") == f"thread-{second.thread_id}"
-    # From the keyboard: the change is a focus stop, Enter goes to the card.
+    # From the keyboard: the change is a focus stop, Enter opens the same, Tab reaches the card.
     page.focus(f'#chapter-body .tc[data-thread="{first.thread_id}"][tabindex="0"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#change-popover", state="visible")
+    for _ in range(3):  # Accept, Modify and accept, Reject
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.popover") == "card"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == f"thread-{first.thread_id}"
     # Comments still anchor on the text as the server renders it: the inserted words are not
@@ -176,6 +183,7 @@ def test_insertion_at_the_cursor_end_to_end(
     assert suggestion.original == "" and suggestion.source_start == suggestion.source_end
     # Only inserted words in the text: nothing is struck.
     assert page.locator("#chapter-body del.tc").count() == 0
-    assert page.text_content("#chapter-body ins.tc") == "Suggested insertion: and register "
+    said = page.text_content("#chapter-body ins.tc")
+    assert said == "ALSuggested insertion (Albania): and register "
     accept(suggestion, by=editor)
     assert "mark every and register firearm" in Chapter.objects.get().body
