@@ -271,14 +271,8 @@ def current_window(
     """
     if chapter.status != Status.IN_REVIEW or user.jurisdiction_id is None:
         return None
-    at = at or clock.now()
-    open_now = [
-        (w.closes_at, w.name) for w in _windows(chapter, user) if w.opens_at <= at < w.closes_at
-    ]
-    if not open_now:
-        return None
-    closes, name = max(open_now)
-    return name, closes
+    found = _latest_open_window(chapter, user, at or clock.now())
+    return None if found is None else (found.name, found.closes_at)
 
 
 def reviewed_before(chapter: Chapter, user: User, at: datetime | None = None) -> bool:
@@ -298,6 +292,13 @@ class Window(NamedTuple):
     name: str
     opens_at: datetime
     closes_at: datetime
+
+
+def _latest_open_window(chapter: Chapter, user: User, at: datetime) -> Window | None:
+    """Of the user's rounds on the chapter, the latest-closing one open at `at` (no query more
+    than `_windows`)."""
+    open_now = [w for w in _windows(chapter, user) if w.opens_at <= at < w.closes_at]
+    return max(open_now, key=lambda w: (w.closes_at, w.name), default=None)
 
 
 def _windows(chapter: Chapter, user: User) -> list[Window]:
@@ -556,11 +557,9 @@ def chapter_sign_off(chapter: Chapter, user: User) -> ChapterSignOff | None:
         or not policies.rounds.can(user, "sign_off")
     ):
         return None
-    now = clock.now()
-    open_now = [w for w in _windows(chapter, user) if w.opens_at <= now < w.closes_at]
-    if not open_now:
+    found = _latest_open_window(chapter, user, clock.now())
+    if found is None:
         return None
-    found = max(open_now, key=lambda w: (w.closes_at, -w.pk))
     if has_coordinator(user.jurisdiction_id):
         return ChapterSignOff(round=found, standing=None, by_vote=True, next_chapter=None)
     given = {

@@ -122,22 +122,17 @@ def reviewer_rounds(
         .values_list("round", "chapter", "chapter__number", "chapter__title")
     )
     by_vote = has_coordinator(user.jurisdiction_id)
-    if by_vote:
-        done = set(
-            Vote.objects.filter(
-                round__in=[r.pk for r in rounds],
-                jurisdiction=user.jurisdiction_id,
-                superseded_at__isnull=True,
-            ).values_list("round", "chapter")
-        )
-    else:
-        done = set(
-            SignOff.objects.filter(
-                round__in=[r.pk for r in rounds],
-                jurisdiction=user.jurisdiction_id,
-                withdrawn_at__isnull=True,
-            ).values_list("round", "chapter")
-        )
+    # A jurisdiction with a coordinator votes; the others sign off. Standing rows only.
+    standing = (
+        Vote.objects.filter(superseded_at__isnull=True)
+        if by_vote
+        else SignOff.objects.filter(withdrawn_at__isnull=True)
+    )
+    done = set(
+        standing.filter(
+            round__in=[r.pk for r in rounds], jurisdiction=user.jurisdiction_id
+        ).values_list("round", "chapter")
+    )
     per_round: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for round_id, chapter_id, number, title in links:
         per_round[round_id].append((chapter_id, number, title))

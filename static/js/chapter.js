@@ -522,6 +522,7 @@
   // words overlap (or that insert at the same point), one is drawn, with a button that shows
   // the next in its place.
   const chosen = new Map(); // a group's first change id -> the id of the one drawn
+  const groups = new Map(); // a group's first change id -> its changes, as last drawn
   let pristine = null; // the text's HTML before any change was drawn, to draw again from
 
   function overlapGroups(changes) {
@@ -568,7 +569,9 @@
     const text = baseText();
     const switches = [];
     const changes = [];
+    groups.clear();
     for (const group of overlapGroups(all.filter((c) => Number.isInteger(c.start) && Number.isInteger(c.end)))) {
+      groups.set(group[0].id, group);
       const id = chosen.get(group[0].id);
       const shown = group.find((c) => c.id === id) || group[0];
       changes.push(shown);
@@ -629,7 +632,7 @@
     event.preventDefault();
     event.stopPropagation();
     const groupId = Number(button.dataset.group);
-    const group = overlapGroups(JSON.parse(body.dataset.tracked || "[]")).find((g) => g[0].id === groupId);
+    const group = groups.get(groupId);
     if (!group) return;
     const now = group.findIndex((c) => c.id === (chosen.get(groupId) || groupId));
     chosen.set(groupId, group[(now + 1) % group.length].id);
