@@ -157,8 +157,10 @@ def confirm_publication(
 def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
     ed = get_edition(request, slug, label)
     can_export = policies.exports.can(request.user, "request")
+    exports: list[tuple[str, Any, Export | None]] = []
     if can_export:
         sweep_exports(handbook=ed.handbook)  # an export whose worker died shows as failed
+        exports = exports_by_format(ed)
     return render(
         request,
         "chapters/edition.html",
@@ -166,8 +168,11 @@ def edition(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
             "handbook": ed.handbook,
             "edition": ed,
             "chapters": ed.chapters.order_by("number"),
-            "exports": exports_by_format(ed) if can_export else None,
+            "exports": exports if can_export else None,
             "can_export": can_export,
+            # Some format not made yet, or failed: one button makes them all.
+            "can_make_all": can_export
+            and any(e is None or e.state == ExportState.FAILED for _v, _n, e in exports),
             # Readers of an edition may download the exports already made of it.
             "downloads": None
             if can_export
@@ -261,6 +266,39 @@ def export_edition(request: AuthedRequest, slug: str, label: str) -> HttpRespons
         return render(request, "chapters/edition.html#export", {"export": export, "edition": ed})
     if queued:
         messages.info(request, _("The export is being made; this page shows when it is ready."))
+    return redirect(ed)
+
+
+@require_POST
+def export_edition_all(request: AuthedRequest, slug: str, label: str) -> HttpResponse:
+    """Make every format of the edition in one go: each through request_export, which leaves
+    alone a format made or being made and queues again one that failed (within its limits)."""
+    ed = get_edition(request, slug, label)
+    policies.exports.require(request.user, "request")
+    started: list[str] = []
+    refused: list[str] = []
+    for value, name in ExportFormat.choices:
+        try:
+            _export, queued = request_export(
+                handbook=ed.handbook, edition=ed, format=value, by=request.user
+            )
+        except ExportRefused as refusal:
+            refused.append(
+                _("%(format)s: %(reason)s") % {"format": name, "reason": refusal.message}
+            )
+            continue
+        if queued:
+            started.append(str(name))
+    if started:
+        messages.info(
+            request,
+            _("Being made now: %(formats)s. This page shows when they are ready.")
+            % {"formats": ", ".join(started)},
+        )
+    elif not refused:
+        messages.info(request, _("Every format is already made or being made."))
+    for message in refused:
+        messages.error(request, message)
     return redirect(ed)
 
 

@@ -2,11 +2,13 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from markdownx.fields import MarkdownxFormField
 from markdownx.widgets import MarkdownxWidget
 
+from chapters import review
 from chapters.models import Chapter, ExportFormat, Handbook, Status, normalise_newlines
 from handbook_review.people.models import Jurisdiction
 
@@ -210,3 +212,51 @@ class TransitionForm(forms.Form):
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     override = forms.BooleanField(label=_("Override the objections above"), required=False)
+
+
+# How a form names a workflow step: "consolidation:approved" (from, to).
+STEPS: dict[str, tuple[Status, Status]] = {
+    f"{source}:{target}": (source, target) for source, target in review.TRANSITIONS
+}
+NOT_IN_HANDBOOK = _("Only chapters of this handbook can be moved here.")
+
+
+class BulkTransitionForm(forms.Form):
+    """One workflow step for several chapters of a handbook, chosen together by an editor."""
+
+    step = forms.ChoiceField(
+        label=_("Step"),
+        choices=[(key, review.TRANSITIONS[pair].label) for key, pair in STEPS.items()],
+        error_messages={
+            "required": _("Choose a step of the workflow."),
+            "invalid_choice": _("Choose one of the steps of the workflow."),
+        },
+    )
+    chapters = forms.ModelMultipleChoiceField(
+        label=_("Chapters"),
+        queryset=Chapter.objects.none(),
+        error_messages={
+            "required": _("Choose at least one chapter to move."),
+            "invalid_choice": NOT_IN_HANDBOOK,
+            "invalid_pk_value": NOT_IN_HANDBOOK,
+        },
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, chapters: QuerySet[Chapter], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["chapters"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 (narrowing)
+        field.queryset = chapters.order_by("number")
+
+    def clean_note(self) -> str:
+        return self.cleaned_data["note"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pair = STEPS.get(data.get("step", ""))
+        if pair is not None and review.TRANSITIONS[pair].note_required and not data.get("note"):
+            self.add_error("note", _("Give a note saying why."))
+        return data

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from chapters import policies
 from chapters.models import (
@@ -340,12 +342,24 @@ def has_text(chapter: Chapter) -> list[str]:
 
 
 def no_open_round(chapter: Chapter) -> list[str]:
-    rounds = list(
-        Round.objects.open_at(clock.now()).filter(chapters=chapter).values_list("name", flat=True)
-    )
-    if not rounds:
-        return []
-    return [_("Review round still open: %(names)s") % {"names": ", ".join(rounds)}]
+    return no_open_rounds([chapter])[chapter.pk]
+
+
+def no_open_rounds(chapters: list[Chapter]) -> dict[int, list[str]]:
+    """`no_open_round` for many chapters in one query: {chapter pk: reasons}."""
+    names: dict[int, list[str]] = {c.pk: [] for c in chapters}
+    for chapter_id, name in (
+        Round.chapters.through.objects.filter(
+            chapter__in=list(names), round__in=Round.objects.open_at(clock.now())
+        )
+        .order_by("round__name", "round")
+        .values_list("chapter", "round__name")
+    ):
+        names[chapter_id].append(name)
+    return {
+        pk: [_("Review round still open: %(names)s") % {"names": ", ".join(found)}] if found else []
+        for pk, found in names.items()
+    }
 
 
 def _collect(signal: Any, chapter: Chapter) -> list[str]:
@@ -371,19 +385,26 @@ def draft_blockers(chapter: Chapter) -> list[str]:
 
 @dataclass(frozen=True)
 class Step:
-    label: str
+    label: StrOrPromise
     guard: Guard | None = None
     # Reopening an approved chapter undoes a decision: say why, always.
     note_required: bool = False
+    # The same guard for many chapters in a fixed number of queries (moving chapters together);
+    # without it, `guard` is asked chapter by chapter.
+    guard_many: Callable[[list[Chapter]], dict[int, list[str]]] | None = None
 
 
 TRANSITIONS: dict[tuple[Status, Status], Step] = {
-    (Status.DRAFT, Status.IN_REVIEW): Step("Send to review", has_text),
-    (Status.IN_REVIEW, Status.CONSOLIDATION): Step("Move to consolidation", no_open_round),
-    (Status.IN_REVIEW, Status.DRAFT): Step("Back to draft", draft_blockers),
-    (Status.CONSOLIDATION, Status.IN_REVIEW): Step("Back to review for another round"),
-    (Status.CONSOLIDATION, Status.APPROVED): Step("Approve", approval_blockers),
-    (Status.APPROVED, Status.CONSOLIDATION): Step("Reopen", note_required=True),
+    (Status.DRAFT, Status.IN_REVIEW): Step(gettext_lazy("Send to review"), has_text),
+    (Status.IN_REVIEW, Status.CONSOLIDATION): Step(
+        gettext_lazy("Move to consolidation"), no_open_round, guard_many=no_open_rounds
+    ),
+    (Status.IN_REVIEW, Status.DRAFT): Step(gettext_lazy("Back to draft"), draft_blockers),
+    (Status.CONSOLIDATION, Status.IN_REVIEW): Step(
+        gettext_lazy("Back to review for another round")
+    ),
+    (Status.CONSOLIDATION, Status.APPROVED): Step(gettext_lazy("Approve"), approval_blockers),
+    (Status.APPROVED, Status.CONSOLIDATION): Step(gettext_lazy("Reopen"), note_required=True),
 }
 
 
@@ -399,14 +420,41 @@ def blockers(chapter: Chapter, to: str) -> list[str]:
     return step.guard(chapter)
 
 
+def blockers_of(chapters: list[Chapter], to: str) -> dict[int, list[str]]:
+    """`blockers` for many chapters at once, {chapter pk: reasons}, as the page that moves
+    chapters together shows them. A guard that can judge them all in one query does (the round
+    check); the discussion checks, answered by the comments floor through a signal, are asked
+    one chapter at a time."""
+    found: dict[int, list[str]] = {}
+    target = Status(to)
+    for source in {Status(c.status) for c in chapters}:
+        group = [c for c in chapters if c.status == source]
+        step = TRANSITIONS.get((source, target))
+        if step is None or step.guard is None:
+            found.update({c.pk: [] for c in group})
+        elif step.guard_many is not None:
+            found.update(step.guard_many(group))
+        else:
+            found.update({c.pk: step.guard(c) for c in group})
+    return found
+
+
 def transition(
-    chapter: Chapter, *, to: str, by: User, note: str = "", override: bool = False
+    chapter: Chapter,
+    *,
+    to: str,
+    by: User,
+    note: str = "",
+    override: bool = False,
+    source: str | None = None,
 ) -> Transition:
     """Move a chapter to the next workflow state, checked against its state inside the lock.
 
     The chapter row is locked, so two editors moving it at once are serialised and the second
     is judged against the state the first left. A failing guard refuses the step unless an
-    editor overrides it and says why; the override is recorded with the transition.
+    editor overrides it and says why; the override is recorded with the transition. With
+    `source`, the step is only taken from that state: an editor who chose "back to review"
+    for chapters in consolidation does not send a chapter that went back to draft meanwhile.
     """
     policies.chapters.require(by, "move")
     note = note.strip()
@@ -416,12 +464,17 @@ def transition(
         raise IllegalTransition(_("“%(to)s” is not a workflow state.") % {"to": to}) from error
     with transaction.atomic():
         locked = Chapter.objects.select_for_update().get(pk=chapter.pk)
-        source = Status(locked.status)
-        step = TRANSITIONS.get((source, target))
+        now_in = Status(locked.status)
+        if source is not None and now_in != source:
+            raise IllegalTransition(
+                _("It is “%(status)s” now, no longer “%(source)s”.")
+                % {"status": now_in.label, "source": Status(source).label}
+            )
+        step = TRANSITIONS.get((now_in, target))
         if step is None:
             raise IllegalTransition(
                 _("A chapter cannot go from “%(source)s” to “%(target)s”.")
-                % {"source": source.label, "target": target.label}
+                % {"source": now_in.label, "target": target.label}
             )
         if step.note_required and not note:
             raise GuardFailed([_("Give a note saying why.")])
@@ -433,6 +486,41 @@ def transition(
         record = _record(locked, to=target, by=by, note=note, override=bool(reasons))
     chapter.status = target
     return record
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What moving chapters together did: the chapters moved, and those refused with why."""
+
+    moved: list[Chapter]
+    refused: list[tuple[Chapter, list[str]]]
+
+
+def move_together(
+    chapters: Iterable[Chapter], *, source: str, to: str, by: User, note: str = ""
+) -> Moved:
+    """Take one workflow step with several chapters, each as `transition` takes it alone.
+
+    One transaction per chapter, not one for all: the steps are independent records, each
+    judged under its own chapter's lock against the chapter as it is then. A chapter that
+    changed since the editor chose it (a round opened on it, someone moved it) is refused and
+    reported with its reasons while the others move: one stale chapter does not undo the rest,
+    and no lock is held on the whole handbook while the discussion checks run. A guard is
+    never overridden here; an override is decided, and explained, one chapter at a time.
+    """
+    policies.chapters.require(by, "move")
+    moved: list[Chapter] = []
+    refused: list[tuple[Chapter, list[str]]] = []
+    for chapter in chapters:
+        try:
+            transition(chapter, to=to, by=by, note=note, override=False, source=source)
+        except GuardFailed as error:
+            refused.append((chapter, error.reasons))
+        except IllegalTransition as error:
+            refused.append((chapter, [str(error)]))
+        else:
+            moved.append(chapter)
+    return Moved(moved=moved, refused=refused)
 
 
 def _record(chapter: Chapter, *, to: Status, by: User, note: str, override: bool) -> Transition:

@@ -8,20 +8,31 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chapters import policies, review
 from chapters.forms import (
+    STEPS,
+    BulkTransitionForm,
     CloseRoundForm,
     ExtendRoundForm,
     RoundChangeForm,
     RoundForm,
     TransitionForm,
 )
-from chapters.models import Round, SignOff, Status, Transition, Verdict
+from chapters.models import (
+    ChapterQuerySet,
+    Round,
+    SignOff,
+    Status,
+    Transition,
+    Verdict,
+)
 from chapters.signals import round_votes
 from chapters.views import get_chapter, get_handbook
 from handbook_review import clock, confirming
@@ -391,3 +402,127 @@ def workflow(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
         },
         status=400 if posted is not None else 200,
     )
+
+
+# --- Moving chapters together
+
+
+def bulk_workflow(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Move chapters of the handbook through one workflow step together (editors).
+
+    A GET with ?step=<from>:<to> lists the chapters in <from> that can take the step, ticked,
+    and those whose checks refuse it, with the reasons; the POST moves the ticked ones through
+    review.move_together, each judged again under its own lock. If all moved, on to the
+    handbook's contents; a chapter refused meanwhile is reported on this page (409), the others
+    having moved. Bad input (no such step, a chapter of another handbook, nothing ticked, a
+    missing note) is refused here (400) with what was typed and ticked, and nothing moves.
+    """
+    book = get_handbook(request, slug)
+    policies.chapters.require(request.user, "move")
+    visible = policies.chapters.visible_to(request.user).filter(handbook=book)
+    posted = request.method == "POST"
+    form = BulkTransitionForm(request.POST if posted else None, chapters=visible)
+    key = (request.POST if posted else request.GET).get("step", "")
+    pair = STEPS.get(key)
+    # A GET naming no step shows only the choice; one naming a step that does not exist is
+    # refused like a bad POST (whose form says so itself).
+    unknown_step = not posted and bool(key) and pair is None
+    status, report = 400 if unknown_step else 200, None
+    if posted and form.is_valid() and pair is not None:
+        result = review.move_together(
+            form.cleaned_data["chapters"],
+            source=pair[0],
+            to=pair[1],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+        if not result.refused:
+            n = len(result.moved)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s chapter moved to “%(status)s”.",
+                    "%(count)s chapters moved to “%(status)s”.",
+                    n,
+                )
+                % {"count": n, "status": pair[1].label},
+            )
+            return redirect(book)
+        report, status = result, 409
+    elif posted:
+        status = 400
+    return render(
+        request,
+        "chapters/bulk_workflow.html",
+        {
+            "handbook": book,
+            "form": form,
+            "step_choices": step_choices(visible, key),
+            "unknown_step": unknown_step,
+            **bulk_step_context(
+                visible, key, ticked=request.POST.getlist("chapters") if posted else None
+            ),
+            "report": report,
+        },
+        status=status,
+    )
+
+
+def step_choices(visible: ChapterQuerySet, chosen: str) -> list[dict[str, Any]]:
+    """The steps of the workflow to choose from, each with how many chapters are where it
+    starts (one query)."""
+    counts = dict(
+        visible.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    choices = []
+    for key, (source, target) in STEPS.items():
+        n = counts.get(source, 0)
+        choices.append(
+            {
+                "key": key,
+                "selected": key == chosen,
+                "label": ngettext(
+                    "%(step)s: %(count)s chapter in “%(source)s” → “%(target)s”",
+                    "%(step)s: %(count)s chapters in “%(source)s” → “%(target)s”",
+                    n,
+                )
+                % {
+                    "step": review.TRANSITIONS[(source, target)].label,
+                    "count": n,
+                    "source": source.label,
+                    "target": target.label,
+                },
+            }
+        )
+    return choices
+
+
+def bulk_step_context(
+    visible: ChapterQuerySet, key: str, *, ticked: list[str] | None
+) -> dict[str, Any]:
+    """The chapters where the step starts: those that can take it (ticked by default, or as
+    the editor ticked them) and those refused, with the guard's reasons. A fixed number of
+    queries for the chapters of this floor's checks; the discussion checks (approval, back to
+    draft) are the comments floor's, asked chapter by chapter."""
+    pair = STEPS.get(key)
+    if pair is None:
+        return {"step": None}
+    source, target = pair
+    step = review.TRANSITIONS[pair]
+    candidates = list(visible.filter(status=source).order_by("number"))
+    reasons = review.blockers_of(candidates, target)
+    return {
+        "step": {
+            "key": key,
+            "label": step.label,
+            "source": source,
+            "target": target,
+            "note_required": step.note_required,
+        },
+        "movable": [
+            {"chapter": c, "checked": ticked is None or str(c.pk) in ticked}
+            for c in candidates
+            if not reasons[c.pk]
+        ],
+        "blocked": [{"chapter": c, "reasons": reasons[c.pk]} for c in candidates if reasons[c.pk]],
+    }

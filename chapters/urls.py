@@ -47,6 +47,8 @@ urlpatterns = [
         name="withdraw_sign_off",
     ),
     path("h/<slug:slug>/c/<int:pk>/workflow/", review_views.workflow, name="workflow"),
+    # Editors move chapters of a handbook through one step together.
+    path("h/<slug:slug>/workflow/", review_views.bulk_workflow, name="bulk_workflow"),
     path("h/<slug:slug>/editions/", edition_views.editions, name="editions"),
     path("h/<slug:slug>/editions/<str:label>/", edition_views.edition, name="edition"),
     path(
@@ -58,6 +60,11 @@ urlpatterns = [
         "h/<slug:slug>/editions/<str:label>/export/",
         edition_views.export_edition,
         name="export_edition",
+    ),
+    path(
+        "h/<slug:slug>/editions/<str:label>/export/all/",
+        edition_views.export_edition_all,
+        name="export_edition_all",
     ),
     path(
         "h/<slug:slug>/editions/<str:label>/<int:number>/",

@@ -77,6 +77,7 @@ def handbook(request: AuthedRequest, slug: str) -> HttpResponse:
             "chapters": chapters,
             "can_add": chapter_policies.handbooks.can(request.user, "add_chapter"),
             "can_reorder": chapter_policies.handbooks.can(request.user, "reorder"),
+            "can_move": chapter_policies.chapters.can(request.user, "move"),
             "can_see_dashboard": policies.threads.can(request.user, "view_all"),
         },
     )

@@ -187,6 +187,8 @@ def seeds(review) -> list[str]:
         reverse("chapters:new_round", args=[slug]),
         reverse("chapters:edit_round", args=[slug, round_.pk]),
         reverse("chapters:workflow", args=[slug, chapter.pk]),
+        reverse("chapters:bulk_workflow", args=[slug]),
+        reverse("chapters:bulk_workflow", args=[slug]) + "?step=in_review:consolidation",
         reverse("comments:dashboard", args=[slug]),
         reverse("comments:my_review", args=[slug]),
         reverse("chapters:import_upload", args=[slug]),
@@ -212,6 +214,7 @@ EDITORS_PAGES = {
     "chapters:edit_chapter",
     "chapters:new_round",
     "chapters:edit_round",
+    "chapters:bulk_workflow",
 }
 
 
