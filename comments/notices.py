@@ -24,19 +24,56 @@ from comments.models import (
     Kind,
     Position,
     PositionKind,
+    Suggestion,
     Thread,
     Visibility,
     Vote,
 )
 from comments.policies import ballots, dispositions, reports, threads
 from handbook_review.languages import speaking
-from handbook_review.notifications.delivery import excerpt, notify, store
+from handbook_review.notifications.delivery import (
+    excerpt,
+    first_lines,
+    forget_words,
+    notify,
+    quoted,
+    store,
+)
 from handbook_review.notifications.models import Event, Notification
 from handbook_review.people.models import Jurisdiction, User
 
 
 def thread_url(thread: Thread) -> str:
     return f"{thread.chapter.get_absolute_url()}?thread={thread.pk}#thread-{thread.pk}"
+
+
+def quote_of(thread: Thread) -> str:
+    """The words of the chapter a thread is on, cut short; for an insertion, the words either
+    side of the point, as the chapter page shows it."""
+    if thread.exact.strip():
+        return quoted(thread.exact)
+    return quoted(f"…{thread.prefix[-40:]}‸{thread.suffix[:40]}…")
+
+
+def words_of(thread: Thread) -> str:
+    """What an item says, for a notice about it: a suggestion's proposed text (its rationale
+    when it only deletes), a comment's first comment; nothing once that is deleted or hidden.
+    One query (two for a suggestion that deletes)."""
+    if thread.kind == Kind.SUGGESTION:
+        proposed = (
+            Suggestion.objects.filter(thread=thread).values_list("replacement", flat=True).first()
+        )
+        if proposed:
+            return proposed
+    first = thread.comments.order_by("created_at", "pk").first()
+    if first is None or first.deleted_at is not None or first.is_hidden:
+        return ""
+    return first.body
+
+
+def item_line(thread: Thread) -> str:
+    """ "Comment #12, about: “the words”": which item, by the number its page gives it."""
+    return _("%(item)s, about: “%(quote)s”") % {"item": thread.label, "quote": quote_of(thread)}
 
 
 # --- Comments: replies and mentions
@@ -73,6 +110,12 @@ def notify_comment(comment: Comment) -> list[Notification]:
     return store(rows)
 
 
+def forget_comment(comment: Comment) -> None:
+    """A comment deleted by its author or hidden by an editor: the notifications of it no
+    longer show its words (those of notices about its thread, made from it, stay)."""
+    forget_words(f"comment:{comment.pk}")
+
+
 def comment_notice(comment: Comment, person: User, reasons: list[Event]) -> Notification:
     """The notification of a new comment for one person, in the active language."""
     thread = comment.thread
@@ -93,7 +136,6 @@ def comment_notice(comment: Comment, person: User, reasons: list[Event]) -> Noti
             " and mentioned you."
         )
     names = {"author": author.name, "affiliation": author.affiliation, "what": what, "where": where}
-    quote = Truncator(thread.exact).chars(120)
     return Notification(
         recipient=person,
         event=Event.MENTION if Event.MENTION in reasons else Event.REPLY,
@@ -103,10 +145,14 @@ def comment_notice(comment: Comment, person: User, reasons: list[Event]) -> Noti
         body="\n\n".join(
             [
                 opening % names,
-                _("On %(where)s, about: “%(quote)s”") % {"where": where, "quote": quote},
+                _("%(item)s on %(where)s, about: “%(quote)s”")
+                % {"item": thread.label, "where": where, "quote": quote_of(thread)},
                 excerpt(comment.body),
             ]
         ),
+        about=thread.label,
+        quote=quote_of(thread),
+        said=first_lines(comment.body),
         url=thread_url(thread),
     )
 
@@ -122,6 +168,9 @@ DECIDED = {
     Decision.Kind.WITHDRAWN: gettext_lazy("Your suggestion on %(chapter)s was withdrawn"),
     Decision.Kind.CONFLICTED: gettext_lazy(
         "Your suggestion on %(chapter)s conflicts with a later change"
+    ),
+    Decision.Kind.REOPENED: gettext_lazy(
+        "Your suggestion on %(chapter)s was reopened: its decision was undone"
     ),
 }
 
@@ -145,6 +194,9 @@ def notify_decision(decision: Decision) -> list[Notification]:
         event=Event.DECISION,
         key=f"decision:{decision.pk}",
         compose=partial(decision_text, decision),
+        about=lambda: thread.label,
+        quote=quote_of(thread),
+        said=decision.suggestion.replacement or words_of(thread),
         url=thread_url(thread),
     )
 
@@ -155,6 +207,7 @@ def decision_text(decision: Decision) -> tuple[str, str]:
     lines = [f"{subject}."]
     if decision.by is not None:
         lines[0] = _("%(subject)s by %(editor)s.") % {"subject": subject, "editor": decision.by}
+    lines.append(item_line(decision.suggestion.thread))
     if decision.kind == Decision.Kind.CONFLICTED:
         lines.append(
             _(
@@ -183,8 +236,8 @@ def decision_text(decision: Decision) -> tuple[str, str]:
 def disposition_lines(disposition: Disposition) -> list[str]:
     thread = disposition.thread
     lines = [
-        _("On “%(chapter)s”, about: “%(quote)s”")
-        % {"chapter": thread.chapter, "quote": Truncator(thread.exact).chars(120)},
+        _("%(item)s on “%(chapter)s”, about: “%(quote)s”")
+        % {"item": thread.label, "chapter": thread.chapter, "quote": quote_of(thread)},
         _("Disposition: %(kind)s (%(editor)s).")
         % {"kind": disposition.get_kind_display(), "editor": disposition.by},
     ]
@@ -226,6 +279,9 @@ def notify_disposition(disposition: Disposition) -> list[Notification]:
         event=Event.DISPOSITION,
         key=f"disposition:{disposition.pk}",
         compose=compose,
+        about=lambda: thread.label,
+        quote=quote_of(thread),
+        said=words_of(thread),
         url=thread_url(thread),
     )
 
@@ -269,6 +325,9 @@ def notify_dispositions(given: list[Disposition]) -> list[Notification]:
             ) % {"n": len(shown)}
             body = ["\n\n".join(disposition_lines(row)) for row in shown]
             body.append(_("You may accept or contest them while the chapter is in consolidation."))
+            about = Truncator(", ".join(row.thread.label for row in shown)).chars(100)
+        # One item: its words, as a single disposition's notice has them; more: their numbers.
+        one = shown[0].thread if len(shown) == 1 else None
         notices.append(
             Notification(
                 recipient=author,
@@ -277,6 +336,9 @@ def notify_dispositions(given: list[Disposition]) -> list[Notification]:
                 key=key,
                 subject=subject,
                 body="\n\n---\n\n".join(body),
+                about=about,
+                quote=quote_of(one) if one is not None else "",
+                said=first_lines(words_of(one)) if one is not None else "",
                 url=thread_url(shown[0].thread),
             )
         )
@@ -313,6 +375,9 @@ def notify_answer(answer: Answer) -> list[Notification]:
         event=Event.ANSWER,
         key=f"answer:{answer.pk}",
         compose=compose,
+        about=lambda: thread.label,
+        quote=quote_of(thread),
+        said=words_of(thread),
         url=thread_url(thread),
     )
 
@@ -345,12 +410,12 @@ def notify_position(position: Position) -> list[Notification]:
                 "%(coordinator)s, your jurisdiction's coordinator, merged your comment into another"
                 " that says the same: that one speaks for both."
             )
-        lines = [
-            opening % names,
-            _("About: “%(quote)s”") % {"quote": Truncator(thread.exact).chars(120)},
-        ]
+        lines = [opening % names, item_line(thread)]
         if position.into is not None:
-            lines.append(_("Merged into: %(url)s") % {"url": thread_url(position.into)})
+            lines.append(
+                _("Merged into %(item)s: %(url)s")
+                % {"item": position.into.label, "url": thread_url(position.into)}
+            )
         if position.reason:
             lines.append(_("Reason:") + "\n" + excerpt(position.reason))
         return subject, "\n\n".join(lines)
@@ -360,6 +425,9 @@ def notify_position(position: Position) -> list[Notification]:
         event=Event.POSITION,
         key=f"position:{position.pk}",
         compose=compose,
+        about=lambda: thread.label,
+        quote=quote_of(thread),
+        said=words_of(thread),
         url=thread_url(thread),
     )
 
@@ -386,7 +454,7 @@ def notify_vote(vote: Vote) -> list[Notification]:
             lines.append(
                 _("The essential comments behind the disapproval:")
                 + "\n"
-                + "\n".join(f"#{t.pk} “{Truncator(t.exact).chars(80)}”" for t in essentials)
+                + "\n".join(f"{t.label} “{quote_of(t)}”" for t in essentials)
             )
         if vote.reason:
             lines.append(_("Reason:") + "\n" + excerpt(vote.reason))
@@ -397,6 +465,7 @@ def notify_vote(vote: Vote) -> list[Notification]:
         event=Event.VOTE,
         key=f"vote:{vote.pk}",
         compose=compose,
+        said=vote.reason,
         url=chapter.get_absolute_url(),
     )
 

@@ -153,7 +153,7 @@ def tracked_changes(chap: Chapter, rows: list[Suggestion]) -> list[dict[str, Any
             found.append(
                 {
                     "id": t.pk,
-                    "number": s.pk,
+                    "number": t.pk,  # Thread.number
                     # Whose: the proposer's jurisdiction, drawn in its colour and with its code.
                     "jurisdiction": where.code if where else "",
                     "jurisdiction_name": where.name if where else "",
@@ -190,7 +190,11 @@ def proposed_text(chap: Chapter, rows: list[Suggestion]) -> Proposed:
             edits.append((s.pk, rebased))
     result = tracked.apply_all(chap.body, edits)
     threads = {s.pk: s.thread_id for s in rows}
-    skipped += [(sid, threads[sid], other) for sid, other in result.skipped]
+    # Named by their threads' numbers, as everywhere (Thread.number).
+    skipped += [
+        (sid, threads[sid], None if other is None else threads[other])
+        for sid, other in result.skipped
+    ]
     html = rendering.render_markdown(result.text, number=chap.number)
     marked = tracked.mark_changes(
         html, chap.plain_text(), rendering.plain_text(html), labels=change_labels()

@@ -298,6 +298,7 @@ def delete_comment(comment: Comment, *, by: User) -> None:
     comment._change_reason = "Deleted"  # type: ignore[attr-defined]
     comment.save()
     comment.thread.touch()
+    notices.forget_comment(comment)
 
 
 @transaction.atomic
@@ -313,3 +314,4 @@ def hide_comment(comment: Comment, *, by: User, reason: str) -> None:
     comment._change_reason = "Hidden"  # type: ignore[attr-defined]
     comment.save()
     comment.thread.touch()
+    notices.forget_comment(comment)

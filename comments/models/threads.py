@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -166,6 +167,21 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} on {self.chapter}: {self.exact[:40]}"
+
+    @property
+    def number(self) -> int:
+        """The number the comment or suggestion goes by everywhere: on the pages ("Comment #12",
+        "Suggestion #12", "merged into #12"), in notifications and e-mails, and in the
+        disposition report. A suggestion is numbered by its thread, as a comment is, so no two
+        items share a number and a report's numbers hold across rounds and jurisdictions."""
+        return self.pk
+
+    @property
+    def label(self) -> str:
+        """ "Comment #12" or "Suggestion #12", in the active language."""
+        if self.kind == Kind.SUGGESTION:
+            return gettext("Suggestion #%(n)s") % {"n": self.number}
+        return gettext("Comment #%(n)s") % {"n": self.number}
 
     @property
     def is_orphaned(self) -> bool:

@@ -6,7 +6,11 @@ It is the one export of the review's outcome (the old resolution matrix redirect
 (the rows and a summary sheet), CSV (the rows), PDF (ReportLab, landscape A4: see
 chapters/exporting/report_pdf.py) and DOCX (pandoc, from the print HTML).
 Rows come from a constant number of queries, however many threads; threads a coordinator held back
-as internal are not part of it, and merged ones say which comment they were merged into.
+as internal are not part of it, and merged ones say which comment they were merged into. Each row
+carries the number its comment or suggestion goes by on the pages and in e-mails (`Thread.number`),
+so "no. 12" here is "Comment #12" there; rows stand in document order, not in number order.
+Moments are real datetimes in the spreadsheet (local time: a cell has no time zone), ISO 8601 with
+the offset in the CSV, and as the reader's language writes them in print and in running text.
 """
 
 from __future__ import annotations
@@ -45,12 +49,12 @@ from comments.reports.places import (
     comment_text,
     known_places,
     layout_index,
-    local_iso,
     paragraph_at,
     reply_line,
     section_at,
     site_url,
 )
+from handbook_review.dates import moment
 
 if TYPE_CHECKING:
     from handbook_review.people.models import Jurisdiction, User
@@ -193,7 +197,6 @@ COLUMNS = [
     Column("disposed_by", _("Disposed by"), 18, in_pdf=False),
     Column("disposed_at", _("Disposed at"), 20, in_pdf=False),
     Column("created_at", _("Opened at"), 20, in_pdf=False),
-    Column("thread", _("Thread"), 8, in_pdf=False),
     Column("link", _("Link"), 30, in_pdf=False),
 ]
 PDF_COLUMNS = [c for c in COLUMNS if c.in_pdf]
@@ -204,8 +207,7 @@ NO_DISPOSITION = _("(no disposition yet)")
 def report_threads(scope: Scope, user: User, filters: Filters | None = None) -> list[Thread]:
     """The threads of the report that `user` may see, with what their rows show: four queries
     however many (threads, comments, answers, and the chapters' past versions or orphans' anchors
-    at most one each). Every jurisdiction's: one jurisdiction's report keeps the numbers of the
-    whole (see `build`)."""
+    at most one each)."""
     filters = filters or Filters()
     threads = (
         policies.threads.visible_to(user)
@@ -265,7 +267,7 @@ def history_text(thread: Thread) -> str:
     """The dispositions a revision replaced, oldest first, each with the answers to it."""
     lines = []
     for earlier in thread.dispositions.all():  # only those a revision replaced
-        line = f"{earlier.get_kind_display()} ({earlier.by.name}, {local_iso(earlier.at)})"
+        line = f"{earlier.get_kind_display()} ({earlier.by.name}, {moment(earlier.at)})"
         if earlier.reason:
             line += f": {earlier.reason}"
         for given in earlier.answers.all():
@@ -283,20 +285,18 @@ def ordered(threads: list[Thread], places: dict[int, tuple[int, int]]) -> list[T
     )
 
 
+def refer(number: int) -> str:
+    return _("no. %(number)s") % {"number": number}
+
+
 def report_rows(threads: list[Thread]) -> list[dict[str, Any]]:
-    """One row per thread in document order, numbered from 1. The first comment is the comment
-    (a suggestion's rationale), later ones are summarised as replies; a suggestion's
-    replacement is the proposed change."""
+    """One row per thread in document order, each with its number (`Thread.number`). The first
+    comment is the comment (a suggestion's rationale), later ones are summarised as replies; a
+    suggestion's replacement is the proposed change."""
     places = known_places(threads)
     index = layout_index(threads, places)
     base = site_url()
     in_order = ordered(threads, places)
-    numbers = {t.pk: n for n, t in enumerate(in_order, start=1)}
-
-    def refer(thread_id: int | None) -> str:
-        if thread_id in numbers:
-            return _("no. %(number)s") % {"number": numbers[thread_id]}
-        return _("thread #%(id)s") % {"id": thread_id}
 
     rows = []
     for t in in_order:
@@ -317,7 +317,7 @@ def report_rows(threads: list[Thread]) -> list[dict[str, Any]]:
         d = t.disposition
         disposition = str(d.get_kind_display()) if d is not None else NO_DISPOSITION
         if d is not None and d.kind == DispositionKind.DUPLICATE and d.duplicate_of_id:
-            disposition += " (" + refer(d.duplicate_of_id) + ")"
+            disposition += " (" + refer(d.duplicate_of_id) + ")"  # a thread's id is its number
         applied = ""
         if d is not None:
             applied = d.applied_text or (d.decision.applied_text if d.decision else "")
@@ -326,8 +326,7 @@ def report_rows(threads: list[Thread]) -> list[dict[str, Any]]:
             position = _("Merged into %(other)s") % {"other": refer(t.merged_into_id)}
         rows.append(
             {
-                "number": numbers[t.pk],
-                "thread": t.pk,
+                "number": t.number,
                 "chapter_number": t.chapter.number,
                 "chapter": f"{t.chapter.number}. {t.chapter.title}",
                 "section": section.number if section else "",
@@ -352,8 +351,8 @@ def report_rows(threads: list[Thread]) -> list[dict[str, Any]]:
                 "answer_kind": t.answer if d is not None else "",
                 "position": position,
                 "disposed_by": d.by.name if d is not None else "",
-                "disposed_at": local_iso(d.at) if d is not None else "",
-                "created_at": local_iso(t.created_at),
+                "disposed_at": d.at if d is not None else None,
+                "created_at": t.created_at,
                 "link": base + thread_url(t.chapter.handbook, t.chapter_id, t.pk),
             }
         )
@@ -400,7 +399,7 @@ class Summary:
     votes: list[VoteLine]
     dispositions: list[tuple[str, int]]
     answers: list[tuple[str, int]]
-    overrides: list[dict[str, str]]
+    overrides: list[dict[str, Any]]  # "at" a datetime, the rest text
     total: int
 
 
@@ -436,7 +435,6 @@ def summary(
     if jurisdiction is not None:  # one jurisdiction's report shows its own votes
         jurisdictions = [j for j in jurisdictions if j.pk == jurisdiction.pk]
     coordinated = policies.reports.coordinated(jurisdictions)
-    numbers = {row["thread"]: row["number"] for row in rows}
     lines = []
     for r in rounds:
         invited = {j.pk for j in r.jurisdictions.all()}
@@ -450,12 +448,7 @@ def summary(
                 sign_off = sign_offs.get((r.pk, c.pk, j.pk))
                 if vote is not None:
                     text = str(vote.get_value_display())
-                    essentials = [
-                        _("no. %(number)s") % {"number": numbers[t.pk]}
-                        if t.pk in numbers
-                        else f"#{t.pk}"
-                        for t in vote.essentials.all()
-                    ]
+                    essentials = [refer(t.number) for t in vote.essentials.all()]
                     if essentials:
                         text += (
                             " (" + _("essential: %(list)s") % {"list": ", ".join(essentials)} + ")"
@@ -479,7 +472,7 @@ def summary(
             "chapter": f"{t.chapter.number}. {t.chapter.title}",
             "move": f"{t.get_source_display()} → {t.get_target_display()}",
             "by": t.by.name,
-            "at": local_iso(t.at),
+            "at": t.at,
             "note": t.note,
         }
         for t in Transition.objects.filter(chapter__in=chapters, override=True)
@@ -517,7 +510,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        when = timezone.localtime(self.at).strftime("%Y-%m-%d %H:%M %Z")
+        when = moment(self.at)
         title = _("Disposition of comments: %(book)s, %(scope)s (exported %(when)s)") % {
             "book": self.scope.handbook.title,
             "scope": self.scope.name,
@@ -541,7 +534,6 @@ def build(scope: Scope, user: User, filters: Filters | None, *, at: datetime) ->
         t.chapter.handbook = scope.handbook
     rows = report_rows(threads)
     if filters.jurisdiction is not None:
-        # Numbered with everyone's, so that a jurisdiction's "no. 5" is the report's no. 5.
         name = filters.jurisdiction.name
         rows = [row for row in rows if row["jurisdiction"] == name]
     return Report(scope, filters, rows, summary(scope, rows, filters.jurisdiction), at)
@@ -553,12 +545,23 @@ def to_csv(report: Report) -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL)
     writer.writerow([str(c.title) for c in COLUMNS])
     for row in report.rows:
-        writer.writerow([cell_value(row[c.key]) for c in COLUMNS])
+        writer.writerow([cell_value(row[c.key]) for c in COLUMNS])  # moments in ISO 8601
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", name)[:31]
+
+
+# How a spreadsheet shows the moments, which it holds as numbers: unambiguous in every language.
+XLSX_MOMENT = "yyyy-mm-dd hh:mm"
+
+
+def sheet_value(value: Any) -> Any:
+    """A cell: a moment as a real date and time, in local time (a cell has no time zone)."""
+    if isinstance(value, datetime):
+        return timezone.make_naive(value) if timezone.is_aware(value) else value
+    return cell_value(value)
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -580,10 +583,13 @@ def to_xlsx(report: Report) -> bytes:
         cell.font = bold
         cell.alignment = wrap
     for row in report.rows:
-        ws.append([cell_value(row[c.key]) for c in COLUMNS])
+        ws.append([sheet_value(row[c.key]) for c in COLUMNS])
     for line in ws.iter_rows(min_row=3):
         for cell in line:
-            if cell.value is not None and cell.value != "":  # nothing to wrap in an empty cell
+            if isinstance(cell.value, datetime):
+                cell.number_format = XLSX_MOMENT
+                cell.alignment = Alignment(vertical="top")
+            elif cell.value is not None and cell.value != "":  # nothing to wrap in an empty cell
                 cell.alignment = wrap
     for i, column in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = column.width
@@ -620,7 +626,8 @@ def to_xlsx(report: Report) -> bytes:
         for cell in s[s.max_row]:
             cell.font = bold
         for o in data.overrides:
-            s.append([cell_value(o[k]) for k in ("chapter", "move", "by", "at", "note")])
+            s.append([sheet_value(o[k]) for k in ("chapter", "move", "by", "at", "note")])
+            s.cell(row=s.max_row, column=4).number_format = XLSX_MOMENT
     else:
         s.append([_("None")])
     for i, width in enumerate([28, 30, *([22] * len(data.jurisdictions))], start=1):
@@ -731,7 +738,8 @@ def pdf_document(report: Report) -> report_pdf.ReportDocument:
                 heading=_("Approvals overridden by an editor"),
                 columns=[_("Chapter"), _("Move"), _("By"), _("At"), _("Reason")],
                 rows=[
-                    [o[k] for k in ("chapter", "move", "by", "at", "note")] for o in data.overrides
+                    [o["chapter"], o["move"], o["by"], moment(o["at"]), o["note"]]
+                    for o in data.overrides
                 ],
                 empty=_("None."),
             ),

@@ -24,6 +24,7 @@ from chapters import rendering
 from chapters.models import Chapter, plain_text, rendered_html
 from comments.models import Anchor, Comment
 from handbook_review import caching
+from handbook_review.dates import moment
 from handbook_review.spreadsheets import neutralise
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ def reply_line(comment: Comment) -> str:
     who = comment.author.name
     if comment.author_jurisdiction is not None:
         who += f" ({comment.author_jurisdiction.name})"
-    when = timezone.localtime(comment.created_at).strftime("%Y-%m-%d %H:%M")
-    return f"{who}, {when}: {comment_text(comment)}"
+    return f"{who}, {moment(comment.created_at)}: {comment_text(comment)}"
 
 
 def site_url() -> str:
@@ -190,8 +190,14 @@ ILLEGAL_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def cell_value(value: Any) -> Any:
+    """A cell of the CSV (and the text cells of the spreadsheet): a number as it is, a moment in
+    ISO 8601 with its offset, the rest as safe text."""
     if isinstance(value, int):
         return value
+    if isinstance(value, datetime):
+        return local_iso(value)
+    if value is None:
+        return ""
     text = ILLEGAL_IN_XLSX.sub("", str(value))
     if len(text) > CELL_MAX:
         text = text[: CELL_MAX - 1] + "…"

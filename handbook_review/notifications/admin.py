@@ -9,7 +9,18 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_filter = ("event",)
     list_select_related = ("recipient",)
     search_fields = ("subject", "recipient__email", "recipient__name")
-    readonly_fields = ("recipient", "event", "key", "reasons", "subject", "body", "url")
+    readonly_fields = (
+        "recipient",
+        "event",
+        "key",
+        "reasons",
+        "subject",
+        "body",
+        "about",
+        "quote",
+        "said",
+        "url",
+    )
 
 
 @admin.register(Preference)

@@ -75,6 +75,13 @@ class Notification(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     subject = models.CharField(gettext_lazy("subject"), max_length=300)
     body = models.TextField(gettext_lazy("text"))
+    # What it is about, shown with it in the list: the item as its page names it ("Suggestion
+    # #12", in the recipient's language), the words of the text it is on, and the first lines of
+    # what was said. Written with the notification, as the body is; blank for events about no
+    # one's words (a round opening).
+    about = models.CharField(gettext_lazy("about"), max_length=100, blank=True)
+    quote = models.CharField(gettext_lazy("quoted words"), max_length=300, blank=True)
+    said = models.TextField(gettext_lazy("what was said"), blank=True)
     url = models.CharField(gettext_lazy("link"), max_length=500)
     created_at = models.DateTimeField(gettext_lazy("created"), default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -104,7 +104,11 @@ def _digest(preference: Preference, notifications: list[Notification]) -> EmailM
     user = preference.user
     count = len(notifications)
     shown = notifications[:DIGEST_MAX]
-    items = [f"- {n.subject}\n  {site_url(n.url)}" for n in shown]
+    # Each with the item it is about, by its number ("Comment #12"), as the page names it.
+    items = [
+        f"- {n.subject}" + (f" ({n.about})" if n.about else "") + f"\n  {site_url(n.url)}"
+        for n in shown
+    ]
     if count > len(shown):
         items.append(
             _("… and %(n)s more: %(url)s")

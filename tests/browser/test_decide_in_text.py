@@ -46,7 +46,7 @@ def test_an_editor_accepts_at_the_tracked_change(page, log_in, live_server, prop
     change.click()
     page.wait_for_selector("#change-popover", state="visible")
     in_viewport(page, "#change-popover")
-    assert f"Suggestion #{suggestion.pk}" in page.text_content("#change-popover-title")
+    assert f"Suggestion #{suggestion.number}" in page.text_content("#change-popover-title")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Accept"
     results = AXE.run(page, options=WCAG)
     assert results.violations_count == 0, results.generate_report()

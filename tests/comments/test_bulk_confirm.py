@@ -39,7 +39,7 @@ def test_the_first_step_lists_them_with_their_count_and_decides_nothing(text_cha
     assert response.status_code == 200
     page = response.content.decode()
     assert "Accept these 2 suggestions?" in page
-    assert page.index(f"#{two[0].pk}<") < page.index(f"#{two[1].pk}<")  # document order
+    assert page.index(f"#{two[0].number}<") < page.index(f"#{two[1].number}<")  # document order
     assert "serial number and make" in page and "sealed evidence bag" in page
     assert "Albania" in page and "Bosnia and Herzegovina" in page
     assert statuses(two) == [SuggestionStatus.OPEN, SuggestionStatus.OPEN]

@@ -217,10 +217,10 @@ def test_xlsx_has_every_thread_once_in_document_order_with_its_outcome(story, ha
     ]  # fmt: skip
     assert sheet.freeze_panes == "A3"
     rows = rows_of(book)
-    # Once each, in document order; the internal one and the one outside the round absent.
-    assert [r["Thread"] for r in rows] == [tid(t[k]) for k in ORDER]
-    assert [r["No."] for r in rows] == [1, 2, 3, 4, 5, 6]
-    by = {r["Thread"]: r for r in rows}
+    # Once each, in document order, each by the number the pages give it (its thread's); the
+    # internal one and the one outside the round absent.
+    assert [r["No."] for r in rows] == [tid(t[k]) for k in ORDER]
+    by = {r["No."]: r for r in rows}
 
     essential = by[tid(t["essential"])]
     assert (essential["Section"], essential["Section heading"]) == ("1.1", "Legal basis")
@@ -241,7 +241,9 @@ def test_xlsx_has_every_thread_once_in_document_order_with_its_outcome(story, ha
         "Contested by the commenter: Блажа формулација је тачнија."
     )
 
-    assert by[tid(t["duplicate"])]["Disposition"] == "Duplicate of another comment (no. 1)"
+    assert by[tid(t["duplicate"])]["Disposition"] == (
+        f"Duplicate of another comment (no. {tid(t['essential'])})"
+    )
     undisposed = by[tid(t["undisposed"])]
     assert (undisposed["Section"], undisposed["Type"]) == ("1.2", "Editorial")
     assert undisposed["Disposition"] == "(no disposition yet)"
@@ -252,11 +254,12 @@ def test_xlsx_has_every_thread_once_in_document_order_with_its_outcome(story, ha
     assert modified["Text as applied"] == "the serial number on the frame"
     assert modified["Replies"].startswith("Sanja Editor (SEESAC), ")
     assert modified["Replies"].endswith(": The one on the frame.")
-    assert by[tid(t["merged"])]["Jurisdiction's position"] == "Merged into no. 5"
+    merged = by[tid(t["merged"])]
+    assert merged["Jurisdiction's position"] == f"Merged into no. {tid(t['modified'])}"
 
 
 def test_summary_sheet_has_the_votes_the_counts_and_the_override(story, handbook, editor):
-    round_, _t = story
+    round_, t = story
     sheet = workbook(get(editor, address("disposition_report_xlsx", handbook, round=round_.pk)))[
         "Summary"
     ]
@@ -264,7 +267,7 @@ def test_summary_sheet_has_the_votes_the_counts_and_the_override(story, handbook
     header = next(line for line in lines if line[:2] == ["Round", "Chapter"])
     assert header[2:] == ["Albania", "Bosnia and Herzegovina"]
     vote = next(line for line in lines if line[:2] == ["First round", "1. Legal framework"])
-    assert vote[2] == "Disapprove (essential: no. 1): Ne nuk pajtohemi."
+    assert vote[2] == f"Disapprove (essential: no. {tid(t['essential'])}): Ne nuk pajtohemi."
     assert vote[3] == "Signed off: Reviewed, with comments"
     counts = {line[0]: line[1] for line in lines if len(line) == 2 and isinstance(line[1], int)}
     assert counts["Accepted"] == counts["Accepted with modification"] == 1
@@ -328,15 +331,15 @@ def test_filters_by_type(story, handbook, editor):
         "disposition_report_xlsx", handbook, round=round_.pk, type="editorial"
     ))))  # fmt: skip
     # A suggestion is editorial unless its author says otherwise.
-    assert [r["Thread"] for r in rows] == [tid(t["suggestion"]), tid(t["undisposed"])]
+    assert [r["No."] for r in rows] == [tid(t["suggestion"]), tid(t["undisposed"])]
     rows = rows_of(workbook(get(editor, address(
         "disposition_report_xlsx", handbook, round=round_.pk, type="technical"
     ))))  # fmt: skip
-    assert [r["Thread"] for r in rows] == [tid(t["essential"])]
+    assert [r["No."] for r in rows] == [tid(t["essential"])]
     rows = rows_of(workbook(get(editor, address(
         "disposition_report_xlsx", handbook, round=round_.pk, essential=1
     ))))  # fmt: skip
-    assert [r["Thread"] for r in rows] == [tid(t["essential"])]
+    assert [r["No."] for r in rows] == [tid(t["essential"])]
 
 
 def test_chapter_scope_and_whole_handbook(story, handbook, other_chapter, editor):
@@ -344,9 +347,9 @@ def test_chapter_scope_and_whole_handbook(story, handbook, other_chapter, editor
     rows = rows_of(workbook(get(editor, address(
         "disposition_report_xlsx", handbook, chapter=other_chapter.pk
     ))))  # fmt: skip
-    assert [r["Thread"] for r in rows] == [t["elsewhere"].pk]
+    assert [r["No."] for r in rows] == [t["elsewhere"].pk]
     rows = rows_of(workbook(get(editor, address("disposition_report_xlsx", handbook))))
-    assert [r["Thread"] for r in rows] == [*(tid(t[k]) for k in ORDER), t["elsewhere"].pk]
+    assert [r["No."] for r in rows] == [*(tid(t[k]) for k in ORDER), t["elsewhere"].pk]
     assert rows[-1]["Chapter"] == "2. Practice"
 
 
@@ -357,7 +360,7 @@ def test_orphaned_thread_says_so(story, handbook, editor):
     rows = rows_of(
         workbook(get(editor, address("disposition_report_xlsx", handbook, round=round_.pk)))
     )
-    orphan = next(r for r in rows if r["Thread"] == t["undisposed"].pk)
+    orphan = next(r for r in rows if r["No."] == t["undisposed"].pk)
     assert orphan["Section"] == "" and orphan["Section heading"].startswith("(orphaned")
     assert rows[-1] is orphan  # at the end of its chapter
 
@@ -370,7 +373,7 @@ def test_formula_is_neutralised(story, handbook, chapter, editor, counterpart):
     rows = rows_of(
         workbook(get(editor, address("disposition_report_xlsx", handbook, round=round_.pk)))
     )
-    row = next(r for r in rows if r["Thread"] == evil.pk)
+    row = next(r for r in rows if r["No."] == evil.pk)
     assert row["Comment"] == '\'=HYPERLINK("http://evil.example","x")'
 
 
@@ -428,12 +431,11 @@ def test_coordinator_gets_only_their_jurisdictions_rows(story, handbook, coordin
     rows = rows_of(workbook(get(coordinator, address(
         "jurisdiction_report_xlsx", handbook, "AL", round=round_.pk
     ))))  # fmt: skip
-    assert [r["Thread"] for r in rows] == [
+    # The numbers are the pages', so a jurisdiction's report and the whole read side by side.
+    assert [r["No."] for r in rows] == [
         tid(t[k]) for k in ("essential", "duplicate", "modified", "merged")
     ]
     assert {r["Jurisdiction"] for r in rows} == {"Albania"}
-    # The numbers are the whole report's, so the two can be read side by side.
-    assert [r["No."] for r in rows] == [1, 3, 5, 6]
 
 
 # --- Bad input
@@ -553,7 +555,7 @@ def test_coordinators_get_their_jurisdictions_report_when_an_edition_is_publishe
 
     rows = rows_of(workbook(get(coordinator, link)))
     assert {r["Jurisdiction"] for r in rows} == {"Albania"}
-    assert [r["Thread"] for r in rows] == [
+    assert [r["No."] for r in rows] == [
         tid(t[k]) for k in ("essential", "duplicate", "modified", "merged")
     ]
     # Bosnia's coordinator may not read Albania's report.
@@ -573,8 +575,8 @@ def test_edition_scope_takes_the_threads_of_its_making(
     rows = rows_of(workbook(get(editor, address(
         "disposition_report_xlsx", handbook, edition=edition.pk
     ))))  # fmt: skip
-    assert later.pk not in {r["Thread"] for r in rows}
-    assert {tid(t[k]) for k in ORDER} <= {r["Thread"] for r in rows}
+    assert later.pk not in {r["No."] for r in rows}
+    assert {tid(t[k]) for k in ORDER} <= {r["No."] for r in rows}
     assert Edition.objects.filter(handbook=handbook).count() == 1
 
 

@@ -5,7 +5,7 @@ accepted suggestions, Cyrillic intact, formulas neutralised, the CSV and the XLS
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -97,10 +97,10 @@ def test_csv_has_one_row_per_thread_of_the_round(known, handbook, editor):
     header, rows = csv_rows(response)
     assert header == [str(c.title) for c in disposition.COLUMNS]
     # Document order; the thread on chapter 2 is not in the round.
-    assert [int(r["Thread"]) for r in rows] == [
+    assert [int(r["No."]) for r in rows] == [
         pk(t[k]) for k in ("cyrillic", "rejected", "accepted", "comment", "formula", "private")
     ]
-    by_id = {int(r["Thread"]): r for r in rows}
+    by_id = {int(r["No."]): r for r in rows}
     comment = by_id[t["comment"].pk]
     assert comment["Chapter"] == "1. Legal framework"
     assert (comment["Section"], comment["Section heading"]) == ("1.2", "Practice")
@@ -121,7 +121,7 @@ def test_csv_has_one_row_per_thread_of_the_round(known, handbook, editor):
 def test_cyrillic_is_preserved(known, handbook, editor):
     round_, t = known
     _, rows = csv_rows(download(editor, handbook, "csv", round=round_.pk))
-    row = next(r for r in rows if int(r["Thread"]) == t["cyrillic"].pk)
+    row = next(r for r in rows if int(r["No."]) == t["cyrillic"].pk)
     assert row["Comment"] == "Серијски број оружја."
     assert row["Author"] == "Јелена Босанска"
     book = openpyxl.load_workbook(io.BytesIO(download(editor, handbook, "xlsx").content))
@@ -132,13 +132,13 @@ def test_cyrillic_is_preserved(known, handbook, editor):
 def test_formula_injection_is_neutralised(known, handbook, editor):
     round_, t = known
     _, rows = csv_rows(download(editor, handbook, "csv", round=round_.pk))
-    row = next(r for r in rows if int(r["Thread"]) == t["formula"].pk)
+    row = next(r for r in rows if int(r["No."]) == t["formula"].pk)
     assert row["Comment"] == '\'=HYPERLINK("http://evil.example","x")'
     sheet = openpyxl.load_workbook(
         io.BytesIO(download(editor, handbook, "xlsx", round=round_.pk).content)
     ).worksheets[0]
     header = [c.value for c in sheet[2]]
-    column, id_column = header.index("Comment") + 1, header.index("Thread") + 1
+    column, id_column = header.index("Comment") + 1, header.index("No.") + 1
     cell = next(
         sheet.cell(row=r, column=column)
         for r in range(3, sheet.max_row + 1)
@@ -171,21 +171,32 @@ def test_xlsx_is_formatted_and_matches_the_csv(known, handbook, editor):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert handbook.title in sheet["A1"].value and "First round" in sheet["A1"].value
     assert all(c.font.bold for c in sheet[2])
-    assert sheet.auto_filter.ref == f"A2:X{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A2:W{sheet.max_row}"
     assert sheet["H3"].alignment.wrap_text
     header, csv_data = csv_rows(download(editor, handbook, "csv", round=round_.pk))
+
+    def written(value):
+        # A moment is a real date in the sheet (local time) and ISO 8601 in the CSV.
+        if isinstance(value, datetime):
+            return value.isoformat(timespec="seconds")
+        return "" if value is None else str(value)
+
+    def local(heading, text):
+        if heading not in {"Opened at", "Disposed at"} or not text:
+            return text
+        return datetime.fromisoformat(text).replace(tzinfo=None).isoformat(timespec="seconds")
+
     xlsx_data = [
-        ["" if v is None else str(v) for v in line]
-        for line in sheet.iter_rows(min_row=3, values_only=True)
+        [written(v) for v in line] for line in sheet.iter_rows(min_row=3, values_only=True)
     ]
-    assert xlsx_data == [[row[h] for h in header] for row in csv_data]
+    assert xlsx_data == [[local(h, row[h]) for h in header] for row in csv_data]
 
 
 def test_whole_handbook_by_default(known, handbook, editor):
     _round, t = known
     _, rows = csv_rows(download(editor, handbook, "csv"))
     assert len(rows) == 7
-    assert int(rows[-1]["Thread"]) == t["elsewhere"].pk
+    assert int(rows[-1]["No."]) == t["elsewhere"].pk
     assert rows[-1]["Chapter"] == "2. Practice"
     assert len(csv_rows(download(editor, handbook, "csv", round="all"))[1]) == 7
 
@@ -196,7 +207,7 @@ def test_round_takes_threads_opened_while_it_was_open(known, handbook, editor):
         created_at=round_.opens_at - timedelta(minutes=1)
     )
     _, rows = csv_rows(download(editor, handbook, "csv", round=round_.pk))
-    assert t["comment"].pk not in {int(r["Thread"]) for r in rows}
+    assert t["comment"].pk not in {int(r["No."]) for r in rows}
 
 
 def test_editors_only_threads_follow_visibility_by_construction(known, handbook, counterpart):
@@ -213,7 +224,7 @@ def test_orphaned_thread_keeps_where_it_last_stood(known, handbook, editor):
     Thread.objects.filter(pk=t["formula"].pk).update(start=None, end=None)
     Anchor.objects.filter(thread=t["formula"]).delete()
     _, rows = csv_rows(download(editor, handbook, "csv", round=round_.pk))
-    by_id = {int(r["Thread"]): r for r in rows}
+    by_id = {int(r["No."]): r for r in rows}
     comment = by_id[t["comment"].pk]
     assert (comment["Section"], comment["Section heading"]) == ("1.2", "Practice")
     never_placed = by_id[t["formula"].pk]
@@ -226,7 +237,7 @@ def test_accepted_suggestion_keeps_the_section_it_changed(known, handbook, edito
     round_, t = known
     assert Thread.objects.get(pk=t["accepted"].thread_id).start is None
     _, rows = csv_rows(download(editor, handbook, "csv", round=round_.pk))
-    row = next(r for r in rows if int(r["Thread"]) == t["accepted"].thread_id)
+    row = next(r for r in rows if int(r["No."]) == t["accepted"].thread_id)
     assert row["Section"] == "1.2"
 
 

@@ -37,7 +37,7 @@ def test_accepting_makes_one_version_credited_to_the_proposer(text_chapter, edit
     assert text_chapter.version == 2
     latest = text_chapter.history.get(version=2)
     assert latest.history_change_reason == (
-        f"Accepted suggestion #{suggestion.pk} by {counterpart.name} (Albania, Border police)"
+        f"Accepted suggestion #{suggestion.number} by {counterpart.name} (Albania, Border police)"
     )
     assert latest.credited_to == counterpart and latest.history_user == editor
     assert decision.kind == Decision.Kind.ACCEPTED and decision.version == 2

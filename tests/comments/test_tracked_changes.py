@@ -125,7 +125,7 @@ def test_proposed_view_skips_overlapping_suggestions_and_says_which(
     text = page.content.decode()
     assert proposed_text(text) == text_of(BODY.replace("serial number", "serial no."))
     assert "1 suggestion is skipped" in text
-    assert f"Suggestion #{later.pk}</a>: it overlaps suggestion #{first.pk}" in text
+    assert f"Suggestion #{later.number}</a>: it overlaps suggestion #{first.number}" in text
     mark_conflicted(first)
     again = client_for(editor).get(text_chapter.get_absolute_url() + "?view=proposed")
     assert "1 conflicted suggestion is left out" in again.content.decode()
