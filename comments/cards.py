@@ -5,6 +5,7 @@ overlay, threads) for comments.views and comments.suggestion_views."""
 import dataclasses
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -41,7 +42,7 @@ from comments.overlay import (
     suggestion_overlay,
 )
 from comments.rereview import Reviewed, last_reviewed_version
-from handbook_review import caching
+from handbook_review import caching, clock
 from handbook_review.http import AuthedRequest
 from handbook_review.people.models import Jurisdiction, User
 
@@ -400,9 +401,25 @@ def chapter_page(
             "chapter_url": chap.get_absolute_url(),
             "panel": panel.html,
             "jurisdictions": panel.jurisdictions,
+            "undo": undo_offer(request, chap),
         },
         status=status,
     )
+
+
+UNDO_OFFER = "bulk_undo"
+
+
+def undo_offer(request: AuthedRequest, chap: Chapter) -> dict[str, Any] | None:
+    """The editor's last bulk decision on this chapter, while it may still be undone: the
+    banner with its Undo button (read from the session, which costs no query)."""
+    offer = request.session.get(UNDO_OFFER)
+    if not offer or offer.get("chapter") != chap.pk:
+        return None
+    until = datetime.fromisoformat(offer["until"])
+    if clock.now() >= until:
+        return None
+    return {**offer, "until": until}
 
 
 def changed_since_review(chap: Chapter, user: User) -> Reviewed | None:

@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chapters.diffing import diff_html
@@ -17,6 +19,7 @@ from chapters.views import get_chapter
 from comments import anchoring, merging, policies, sourcemap, tracked
 from comments.access import back_to_thread, participants
 from comments.actions import (
+    CannotUndo,
     accept,
     decide_many,
     locate_point,
@@ -25,9 +28,10 @@ from comments.actions import (
     propose,
     reject,
     resolve_conflict,
+    undo_bulk,
     withdraw,
 )
-from comments.cards import chapter_page
+from comments.cards import UNDO_OFFER, chapter_page
 from comments.forms import (
     BulkForm,
     DecisionForm,
@@ -35,7 +39,15 @@ from comments.forms import (
     RewriteForm,
     SuggestionForm,
 )
-from comments.models import Conflict, NotAllowed, Suggestion, SuggestionStatus
+from comments.models import (
+    COMMENT_MAX_CHARS,
+    UNDO_MINUTES,
+    BulkRun,
+    Conflict,
+    NotAllowed,
+    Suggestion,
+    SuggestionStatus,
+)
 from comments.overlay import change_labels
 from handbook_review.http import AuthedRequest
 
@@ -326,7 +338,22 @@ def decide_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
     merged = suggestion.merge(chapter)
     conflicted = merged.outcome == merging.Outcome.CONFLICT
     form = DecisionForm(request.POST or None, initial={"replacement": suggestion.replacement})
-    if request.method == "POST" and form.is_valid():
+    # The editor's wording against the words it replaces, redrawn as they type (htmx) or on
+    # "Show the difference" (without JavaScript).
+    form.fields["replacement"].widget.attrs.update(
+        {
+            "hx-post": reverse("comments:wording_diff", args=[suggestion.pk]),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#wording-diff",
+            "hx-swap": "innerHTML",
+        }
+    )
+    against = merged.current_excerpt if conflicted else suggestion.original
+    previewing = request.method == "POST" and "preview" in request.POST
+    wording = (
+        request.POST.get("replacement", "") if request.method == "POST" else suggestion.replacement
+    )
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
             if conflicted:
@@ -364,9 +391,31 @@ def decide_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
             "conflicted": conflicted,
             "merged": merged,
             "diff": diff_html(suggestion.original, suggestion.replacement),
+            "wording_diff": diff_html(against, wording[:COMMENT_MAX_CHARS]),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors and not previewing else 200,
     )
+
+
+@require_POST
+def wording_diff(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The word diff of an editor's wording against the words the suggestion replaces (or,
+    conflicted, the current text there): the Modify page's live preview."""
+    suggestion = get_suggestion(request, pk)
+    require_decider(request)
+    wording = request.POST.get("replacement", "")
+    if len(wording) > COMMENT_MAX_CHARS:
+        return HttpResponseBadRequest(
+            _("The wording is longer than %(n)d characters.") % {"n": COMMENT_MAX_CHARS}
+        )
+    chapter = Chapter.objects.get(pk=suggestion.thread.chapter_id)
+    merged = suggestion.merge(chapter)
+    against = (
+        merged.current_excerpt
+        if merged.outcome == merging.Outcome.CONFLICT
+        else suggestion.original
+    )
+    return HttpResponse(diff_html(against, wording))
 
 
 def reject_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -387,7 +436,7 @@ def reject_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "thread": suggestion.thread,
-            "title": _("Reject suggestion #%(n)s") % {"n": suggestion.pk},
+            "title": _("Reject suggestion #%(n)s") % {"n": suggestion.number},
             "action": request.path,
         },
         status=400 if form.errors else 200,
@@ -444,34 +493,58 @@ def bulk_decide(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
                 "jurisdiction": request.POST.get("jurisdiction", ""),
                 "reason": request.POST.get("reason", ""),
                 "listed": listed,
+                "undo_minutes": UNDO_MINUTES,
             },
             status=400 if confirmed else 200,
         )
     data = form.cleaned_data
     report = decide_many(listed, by=request.user, action=data["action"], reason=data["reason"])
-    messages.info(request, _("%(n)d suggestions decided.") % {"n": len(report.decided)})
+    if report.run is not None:
+        offer_undo(request, report.run, len(report.decided))
     if report.stopped_at is not None:
         messages.error(
             request,
             _("Stopped at suggestion #%(n)s: %(error)s")
-            % {"n": report.stopped_at.pk, "error": report.error},
+            % {"n": report.stopped_at.number, "error": report.error},
         )
     return redirect(chap)
-    data = form.cleaned_data
-    chosen = Suggestion.objects.filter(
-        thread__in=policies.threads.visible_to(request.user).filter(chapter=chap),
-        status=SuggestionStatus.OPEN,
-    ).select_related("thread__author__jurisdiction", "thread__chapter")
-    if data["jurisdiction"]:
-        chosen = chosen.filter(thread__author_jurisdiction_id=data["jurisdiction"])
-    report = decide_many(
-        list(chosen), by=request.user, action=data["action"], reason=data["reason"]
-    )
-    messages.info(request, _("%(n)d suggestions decided.") % {"n": len(report.decided)})
-    if report.stopped_at is not None:
-        messages.error(
+
+
+def offer_undo(request: AuthedRequest, run: BulkRun, count: int) -> None:
+    """Remember the run in the session: the chapter page offers its undo until it expires
+    (no query: the session is read for the login anyway)."""
+    request.session[UNDO_OFFER] = {
+        "run": run.pk,
+        "chapter": run.chapter_id,
+        "action": run.action,
+        "count": count,
+        "until": run.undo_until.isoformat(),
+    }
+
+
+@require_POST
+def undo_bulk_run(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Undo a bulk decision (its editor, within minutes): a new version restores the text."""
+    run = get_object_or_404(BulkRun.objects.select_related("chapter__handbook"), pk=pk)
+    chap = get_chapter(request, run.chapter.handbook.slug, run.chapter_id)
+    require_decider(request)
+    if run.by_id != request.user.pk:
+        raise PermissionDenied  # another editor's run: theirs to undo
+    offer = request.session.get(UNDO_OFFER)
+    try:
+        reopened = undo_bulk(run, by=request.user)
+    except CannotUndo as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
             request,
-            _("Stopped at suggestion #%(n)s: %(error)s")
-            % {"n": report.stopped_at.pk, "error": report.error},
+            ngettext(
+                "Undone: %(n)d suggestion is open again.",
+                "Undone: %(n)d suggestions are open again.",
+                len(reopened),
+            )
+            % {"n": len(reopened)},
         )
+    if offer and offer.get("run") == run.pk:
+        del request.session[UNDO_OFFER]
     return redirect(chap)

@@ -44,6 +44,12 @@ urlpatterns = [
         suggestion_views.bulk_decide,
         name="bulk_decide",
     ),
+    path("bulk/<int:pk>/undo/", suggestion_views.undo_bulk_run, name="undo_bulk"),
+    path(
+        "suggestions/<int:pk>/wording-diff/",
+        suggestion_views.wording_diff,
+        name="wording_diff",
+    ),
     path(
         "h/<slug:slug>/c/<int:pk>/suggestions/preview/",
         suggestion_views.preview_suggestion,

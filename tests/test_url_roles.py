@@ -31,12 +31,14 @@ MEASURE = bool(os.environ.get("URL_ROLES_MEASURE"))
 RESET = [f"password_reset{end}" for end in ("", "_done", "_confirm", "_complete")]
 PUBLIC = {"healthz", "login", "set_language", *RESET}
 POST_ONLY = {
-    "chapters:close_round", "chapters:export_edition", "chapters:extend_round",
+    "chapters:close_round", "chapters:export_edition", "chapters:export_edition_all",
+    "chapters:extend_round",
     "chapters:import_confirm", "chapters:move_chapter", "chapters:restore", "chapters:sign_off",
     "chapters:upload_chapter_image", "chapters:upload_image", "chapters:withdraw_sign_off",
     "comments:accept_suggestion", "comments:bulk_decide", "comments:delete_comment",
     "comments:new_suggestion", "comments:new_thread", "comments:preview_suggestion",
     "comments:reattach", "comments:reply", "comments:resolve", "comments:withdraw_suggestion",
+    "comments:undo_bulk", "comments:wording_diff",
     "comments:set_position", "comments:vote", "comments:word_confirm",
     "log_out_everywhere", "logout", "markdownx_markdownify", "notifications:mark_all_read",
     "set_language",
@@ -113,6 +115,7 @@ RULES = {
     "chapters:draft_exports": (sees("handbook"), may(exports, "request"), 200),
     "chapters:import_upload": (sees("handbook"), may(handbooks, "import"), 200),
     "chapters:new_round": (sees("handbook"), may(rounds, "manage"), 200),
+    "chapters:bulk_workflow": (sees("handbook"), may(chapters, "move"), 200),
     # Another editor's import is theirs alone: 404.
     "chapters:import_job": (
         sees("handbook"), may(handbooks, "import"), (owns("import_job", "uploaded_by_id"), 404)

@@ -27,6 +27,7 @@ from comments.actions.reanchoring import (
 )
 from comments.actions.suggestions import (
     BulkReport,
+    CannotUndo,
     accept,
     close_thread,
     decide_many,
@@ -36,7 +37,9 @@ from comments.actions.suggestions import (
     recheck_open_suggestions,
     record_acceptance,
     reject,
+    reopen_suggestion,
     resolve_conflict,
+    undo_bulk,
     withdraw,
 )
 from comments.actions.threads import (
@@ -60,6 +63,7 @@ __all__ = [
     "MENTION",
     "AlreadyConfirmed",
     "BulkReport",
+    "CannotUndo",
     "DisposalReport",
     "WordResult",
     "accept",
@@ -92,9 +96,11 @@ __all__ = [
     "record_acceptance",
     "reject",
     "reopen_position",
+    "reopen_suggestion",
     "reopen_thread",
     "resolve_conflict",
     "resolve_thread",
     "store_positions",
+    "undo_bulk",
     "withdraw",
 ]

@@ -14,12 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Chapter
 from comments import anchoring, merging, notices, policies
+from comments.actions.reanchoring import reanchor_threads
 from comments.actions.recording import write_disposition
 from comments.actions.threads import (
     open_thread,
 )
 from comments.models import (
     UNDECIDED,
+    UNDO_MINUTES,
+    BulkRun,
     Category,
     Conflict,
     Decision,
@@ -176,7 +179,7 @@ def record_acceptance(
             base_version=chapter.version,
             credited_to=proposer,
             reason=(
-                f"Accepted suggestion #{suggestion.pk} by {proposer.name} "
+                f"Accepted suggestion #{suggestion.number} by {proposer.name} "
                 f"({proposer.jurisdiction}, {proposer.get_agency_display()}){how}"
             ),
         )
@@ -354,6 +357,7 @@ class BulkReport:
     decided: list[Suggestion]
     stopped_at: Suggestion | None = None
     error: str = ""
+    run: BulkRun | None = None
 
 
 def decide_many(
@@ -362,17 +366,139 @@ def decide_many(
     """Accept or reject a filtered set in document order, stopping at the first that fails.
 
     Each decision is its own transaction, so those made before a conflict stay made, and the
-    report says which one stopped the run and why.
+    report says which one stopped the run and why. What was decided is recorded as a BulkRun,
+    which its editor may undo for a few minutes (undo_bulk).
     """
     report = BulkReport(decided=[])
+    if not suggestions:
+        return report
+    chapter_pk = suggestions[0].thread.chapter_id
+    before = Chapter.objects.values_list("version", flat=True).get(pk=chapter_pk)
+    decisions = []
     for suggestion in sorted(suggestions, key=lambda s: (s.source_start, s.pk)):
         try:
             if action == "accept":
-                accept(suggestion, by=by, reason=reason)
+                decisions.append(accept(suggestion, by=by, reason=reason))
             else:
-                reject(suggestion, by=by, reason=reason)
+                decisions.append(reject(suggestion, by=by, reason=reason))
         except (Conflict, NotAllowed) as error:
             report.stopped_at, report.error = suggestion, str(error)
             break
         report.decided.append(suggestion)
+    if decisions:
+        report.run = BulkRun.objects.create(
+            chapter_id=chapter_pk, action=action, by=by, version_before=before
+        )
+        report.run.decisions.set(decisions)
     return report
+
+
+class CannotUndo(NotAllowed):
+    pass
+
+
+@transaction.atomic
+def undo_bulk(run: BulkRun, *, by: User) -> list[Suggestion]:
+    """Undo a bulk decision within UNDO_MINUTES: its suggestions open again, each with a
+    'reopened' decision that says so, their threads open, without the disposition the run gave
+    them; an acceptance's text is restored by a new version (recorded, with the reason), never
+    by rewriting history.
+
+    Only the editor who ran it, and only while the chapter holds nothing but what the run wrote:
+    if anyone changed the text since, or decided one of its suggestions again, undoing would
+    undo their work too, so it is refused and each decision is reconsidered on its own.
+    Suggestions the run's text made conflicted are opened again where they apply once more.
+    """
+    if by.pk != run.by_id or not policies.suggestions.can(by, "decide"):
+        raise CannotUndo(_("Only the editor who made these decisions may undo them."))
+    chapter = Chapter.objects.select_for_update().get(pk=run.chapter_id)
+    run = BulkRun.objects.select_for_update().get(pk=run.pk)
+    if run.undone_at is not None:
+        raise CannotUndo(_("These decisions were undone already."))
+    now = clock.now()
+    if not run.undoable(now):
+        raise CannotUndo(
+            _("These decisions can be undone for %(n)d minutes only; reconsider each instead.")
+            % {"n": UNDO_MINUTES}
+        )
+    decisions = list(run.decisions.select_related("suggestion__thread").order_by("pk"))
+    suggestions = [d.suggestion for d in decisions]
+    made = {d.version for d in decisions if d.version is not None} - {run.version_before}
+    since = set(
+        chapter.history.filter(version__gt=run.version_before).values_list("version", flat=True)
+    )
+    if since != made:
+        raise CannotUndo(
+            _(
+                "The chapter has changed since these decisions (version %(v)d); "
+                "reconsider each decision on its own."
+            )
+            % {"v": chapter.version}
+        )
+    later = Decision.objects.filter(suggestion__in=suggestions, pk__gt=min(d.pk for d in decisions))
+    if later.exclude(pk__in=[d.pk for d in decisions]).exists():
+        raise CannotUndo(
+            _("One of these suggestions was decided again since; reconsider each on its own.")
+        )
+    if made:
+        before = chapter.history.get(version=run.version_before)
+        chapter.revise(
+            body=str(before.body),
+            title=str(before.title),
+            by=by,
+            base_version=chapter.version,
+            reason=(
+                f"Undo of the bulk acceptance of "
+                f"{', '.join(f'#{s.number}' for s in suggestions)} by {by.name}: "
+                f"the text of version {run.version_before} restored"
+            ),
+        )
+        run.undo_version = chapter.version
+    reason = _("Undone by %(editor)s within %(n)d minutes of the bulk decision.") % {
+        "editor": by.name,
+        "n": UNDO_MINUTES,
+    }
+    for suggestion in suggestions:
+        reopen_suggestion(chapter, suggestion, by=by, reason=str(reason))
+    # What the run's text made conflicted and applies again on the restored text.
+    for other in (
+        Suggestion.objects.select_for_update(of=("self",))
+        .filter(
+            thread__chapter=chapter,
+            status=SuggestionStatus.CONFLICTED,
+            decisions__kind=Decision.Kind.CONFLICTED,
+            decisions__at__gte=min(d.at for d in decisions),
+        )
+        .distinct()
+        .select_related("thread")
+    ):
+        if other.merge(chapter).outcome != merging.Outcome.CONFLICT:
+            reopen_suggestion(chapter, other, by=by, reason=str(reason))
+    run.undone_at = now
+    run.save(update_fields=["undone_at", "undo_version"])
+    return suggestions
+
+
+def reopen_suggestion(chapter: Chapter, suggestion: Suggestion, *, by: User, reason: str) -> None:
+    """Open a decided suggestion again, as if never decided, with its thread: its anchor is
+    brought to the current version, and the decision that reopened it is recorded and told."""
+    suggestion.status = SuggestionStatus.OPEN
+    suggestion.applied_version = None
+    suggestion.save(update_fields=["status", "applied_version"])
+    decision = Decision.objects.create(
+        suggestion=suggestion, kind=Decision.Kind.REOPENED, by=by, reason=reason
+    )
+    thread = Thread.objects.select_for_update().get(pk=suggestion.thread_id)
+    thread.status = ThreadStatus.OPEN
+    thread.resolved_by = None
+    thread.resolved_at = None
+    thread.disposition = None
+    thread.answer = ""
+    fields = ["status", "resolved_by", "resolved_at", "disposition", "answer", "updated_at"]
+    thread.save(update_fields=fields)
+    if thread.anchored_version != chapter.version and not thread.is_orphaned:
+        old = chapter.history.get(version=thread.anchored_version)
+        reanchor_threads(
+            chapter, previous_version=old.version, previous_body=old.body, threads=[thread]
+        )
+    transaction.on_commit(partial(notices.notify_decision, decision), robust=True)

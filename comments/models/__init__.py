@@ -17,6 +17,8 @@ from comments.models.dispositions import (
 from comments.models.search import EntryKind, SearchEntry
 from comments.models.suggestions import (
     UNDECIDED,
+    UNDO_MINUTES,
+    BulkRun,
     Conflict,
     Decision,
     Suggestion,
@@ -48,9 +50,11 @@ __all__ = [
     "REASON_REQUIRED",
     "SATISFIED",
     "UNDECIDED",
+    "UNDO_MINUTES",
     "Anchor",
     "Answer",
     "AnswerKind",
+    "BulkRun",
     "Category",
     "Comment",
     "CommentQuerySet",

@@ -5,6 +5,7 @@ written once and never changed.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -72,6 +73,11 @@ class Suggestion(models.Model):
         return f"Suggestion #{self.pk}"
 
     @property
+    def number(self) -> int:
+        """Its thread's number (`Thread.number`): the one it goes by everywhere."""
+        return self.thread_id
+
+    @property
     def proposer(self) -> User:
         return self.thread.author
 
@@ -106,6 +112,7 @@ class Decision(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         CONFLICTED = "conflicted", _("Conflicted")
+        REOPENED = "reopened", _("Reopened: decision undone")
 
     suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -127,3 +134,37 @@ class Decision(models.Model):
         if self.pk is not None:
             raise NotAllowed(_("A decision cannot be changed once it is recorded."))
         super().save(*args, **kwargs)
+
+
+# How long an editor may undo a bulk decision: long enough to notice a wrong filter, short
+# enough that no one else has built on the decided text yet.
+UNDO_MINUTES = 10
+
+
+class BulkRun(models.Model):
+    """Many suggestions decided at once (accept all, reject all), kept so that the editor who
+    ran it can undo it for UNDO_MINUTES: the decisions it made, and the version it started from."""
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Reject")
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = clock.Stamp(auto_now_add=True)
+    version_before = models.PositiveIntegerField()
+    decisions = models.ManyToManyField(Decision, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    # The version that restored the text, when undoing an acceptance changed it.
+    undo_version = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Bulk {self.action} #{self.pk}"
+
+    @property
+    def undo_until(self) -> datetime:
+        return self.at + timedelta(minutes=UNDO_MINUTES)
+
+    def undoable(self, now: datetime | None = None) -> bool:
+        return self.undone_at is None and (now or clock.now()) < self.undo_until

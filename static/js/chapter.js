@@ -7,6 +7,9 @@
 // 4. Act at the selection: a toolbar beside the selected words, and the comment or suggestion
 //    form moved next to them (the same form, so nothing typed is lost); choosing words by
 //    keyboard (Shift+arrows in the focused text) and shortcuts (Alt+Shift+C, Alt+Shift+S).
+// 5. Cards beside their words on wide screens (each moved down to the height of its words,
+//    never above the one before: the document order stays); on narrow ones, the side column is
+//    a drawer opened by a button or by choosing a highlight.
 // Offsets are positions in #chapter-body's text as the server renders it, the string it anchors
 // on: the textContent without the words a tracked change adds (marked data-tc-extra).
 "use strict";
@@ -22,6 +25,7 @@
   if (!body || body.dataset.view === "proposed") return;
   const form = document.getElementById("new-thread");
   const status = document.getElementById("selection-status");
+  let revealForms = () => {}; // set below, once the side column is known
 
   // --- Offsets in textContent
 
@@ -176,6 +180,7 @@
       start: String(unitsToPoints(text, start)),
       end: String(unitsToPoints(text, end)),
     });
+    revealForms();
     if (status) {
       const shown = exact.length > 120 ? `${exact.slice(0, 119)}…` : exact;
       status.textContent = fill(gettext("Commenting on: “%s”"), [shown]);
@@ -656,13 +661,22 @@
     }
   }
 
+  function markActive(id) {
+    const selector = `[data-thread="${CSS.escape(String(id))}"]`;
+    for (const mark of body.querySelectorAll(`mark.hl${selector}, .tc${selector}`)) {
+      mark.classList.add("active");
+    }
+  }
+
   function showThread(id) {
     const article = document.getElementById(`thread-${id}`);
     if (!article) return;
+    openDrawer({ focus: false });
     clearActive();
     article.classList.add("active");
-    article.scrollIntoView({ block: "nearest" });
-    article.focus();
+    markActive(id);
+    article.scrollIntoView({ block: drawerMode() ? "start" : "nearest" });
+    article.focus({ preventScroll: true });
   }
 
   function showHighlight(id) {
@@ -762,6 +776,129 @@
     if (showHighlight(link.dataset.thread)) event.preventDefault();
   });
 
+  // --- Cards beside their words (wide screens) and the side column as a drawer (narrow)
+
+  const aside = document.getElementById("review-aside");
+  const free = document.getElementById("compose-free");
+  const drawerToggle = document.querySelector(".drawer-toggle");
+  // The side column stands beside the text above 60rem (base.css), below it under the text.
+  const wide = window.matchMedia("(min-width: 60.001rem)");
+
+  // Each card moves down to the height of the first of its words in the text, unless the card
+  // before it reaches lower: read every position first, then write, one layout for the list.
+  function placeCards() {
+    const list = document.getElementById("threads");
+    if (!list) return;
+    const cards = Array.from(list.querySelectorAll(":scope > .thread"));
+    for (const card of cards) card.style.marginTop = "";
+    list.classList.toggle("beside", wide.matches);
+    if (!wide.matches) return;
+    const first = new Map();
+    for (const mark of body.querySelectorAll("mark.hl[data-thread], .tc[data-thread]")) {
+      if (!first.has(mark.dataset.thread)) first.set(mark.dataset.thread, mark);
+    }
+    const words = cards.map((card) => {
+      const mark = first.get(card.dataset.thread);
+      return mark ? mark.getBoundingClientRect().top : null;
+    });
+    const tops = cards.map((card) => card.getBoundingClientRect().top);
+    let shift = 0; // how far the cards so far were moved down
+    cards.forEach((card, i) => {
+      const top = tops[i] + shift;
+      if (words[i] === null || words[i] <= top) return;
+      const by = Math.round(words[i] - top);
+      card.style.marginTop = `${by}px`;
+      shift += by;
+    });
+  }
+
+  let placing = 0;
+  let arrived = false; // whether a link to a thread (#thread-N) has been followed
+  function placeSoon() {
+    cancelAnimationFrame(placing);
+    placing = requestAnimationFrame(() => {
+      placeCards();
+      // The browser scrolled to the card before it moved beside its words: go there again
+      // (in the drawer, open at it).
+      if (arrived) return;
+      arrived = true;
+      const target = /^#thread-\d+$/.test(location.hash) && document.querySelector(location.hash);
+      if (target && target.matches("#threads > .thread")) showThread(target.dataset.thread);
+    });
+  }
+
+  function drawerMode() {
+    return Boolean(aside && drawerToggle) && !wide.matches;
+  }
+
+  function openDrawer({ focus = true } = {}) {
+    if (!drawerMode() || layout.classList.contains("drawer-open")) return;
+    layout.classList.add("drawer-open");
+    drawerToggle.setAttribute("aria-expanded", "true");
+    if (focus) aside.focus({ preventScroll: true });
+  }
+
+  function closeDrawer() {
+    if (!layout.classList.contains("drawer-open")) return;
+    layout.classList.remove("drawer-open");
+    drawerToggle.setAttribute("aria-expanded", "false");
+    drawerToggle.focus({ preventScroll: true });
+  }
+
+  function arrange() {
+    const drawer = drawerMode();
+    layout.classList.toggle("has-drawer", drawer);
+    if (aside) {
+      aside.querySelector(".drawer-head").hidden = !drawer;
+      if (drawer) aside.setAttribute("tabindex", "-1");
+      else aside.removeAttribute("tabindex");
+    }
+    if (drawerToggle) {
+      drawerToggle.hidden = !drawer;
+      const count = document.querySelectorAll("#threads > .thread").length;
+      drawerToggle.querySelector(".drawer-count").textContent = count ? `(${count})` : "";
+    }
+    if (!drawer) layout.classList.remove("drawer-open");
+    placeSoon();
+  }
+
+  if (drawerToggle) {
+    drawerToggle.addEventListener("click", () => {
+      if (layout.classList.contains("drawer-open")) closeDrawer();
+      else openDrawer();
+    });
+  }
+  if (aside) {
+    aside.addEventListener("click", (event) => {
+      if (event.target.closest("[data-close-drawer]")) closeDrawer();
+    });
+    aside.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && layout.classList.contains("drawer-open")) {
+        event.preventDefault();
+        closeDrawer();
+      }
+    });
+    // A card's words light up with it, however it is reached (a click, Tab).
+    aside.addEventListener("focusin", (event) => {
+      const card = event.target.closest && event.target.closest("#threads > .thread");
+      if (!card || card.classList.contains("active")) return;
+      clearActive();
+      card.classList.add("active");
+      markActive(card.dataset.thread);
+    });
+  }
+  // The forms for typing the words stay folded (beside the text the cards rise to their words,
+  // in the drawer they come first), unless they hold what was refused; choosing words opens
+  // them (the words are filled in there).
+  if (free && !("keepOpen" in free.dataset)) free.open = false;
+  if (free) free.addEventListener("toggle", placeSoon);
+  revealForms = () => {
+    if (free && !free.open) free.open = true;
+  };
+  wide.addEventListener("change", arrange);
+  window.addEventListener("resize", placeSoon);
+  if (document.fonts) document.fonts.ready.then(placeSoon);
+
   // htmx replaces #threads when the filters change (its data-anchors come along), and a
   // thread card when it is opened: redraw, or move the focus to the opened thread.
   document.addEventListener("htmx:load", (event) => {
@@ -770,11 +907,16 @@
     if (element.id === "threads") {
       applyHighlights();
       describeTracked();
+      arrange();
     }
-    else if (element.classList && element.classList.contains("expanded")) element.focus();
+    else if (element.classList && element.classList.contains("expanded")) {
+      placeSoon();
+      element.focus();
+    }
   });
 
   drawTracked();
   applyHighlights();
   describeTracked();
+  arrange();
 })();

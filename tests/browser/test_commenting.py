@@ -168,9 +168,9 @@ def test_reply_and_resolve_through_the_page(page, log_in, live_server, chapter, 
         "The UN marking standard, I think.",
     ]
     assert "The UN marking standard, I think." in page.text_content(article)
-    assert page.get_attribute(f"#chapter-body mark.hl[data-thread='{thread.pk}']", "class") == (
-        "hl resolved"
-    )
+    # Drawn as resolved (and lit, with its card, which has the focus).
+    classes = page.get_attribute(f"#chapter-body mark.hl[data-thread='{thread.pk}']", "class")
+    assert set(classes.split()) == {"hl", "resolved", "active"}
 
 
 def test_quote_link_and_highlight_lead_to_each_other(
@@ -193,6 +193,9 @@ def test_keyboard_only_comment_and_jump_to_thread(page, log_in, live_server, cha
     log_in(counterpart)
     page.goto(chapter_url(live_server, chapter))
 
+    # The forms for typing the words are folded beside the cards: opened with Enter.
+    tab_to(page, "#compose-free > summary")
+    page.keyboard.press("Enter")
     tab_to(page, "#id_exact")
     page.keyboard.type(WORDS)
     tab_to(page, "#id_body")

@@ -172,6 +172,7 @@ def test_insertion_at_the_cursor_end_to_end(
         "() => document.querySelector('#new-suggestion input[name=start]').value !== ''"
     )
     assert page.input_value("#sg_exact") == ""
+    page.click("#compose-free > summary")  # a click in the text does not unfold the forms
     page.fill("#sg_replacement", "and register ")
     page.fill("#sg_body", "Registration too.")
     page.click("#new-suggestion button[name=preview]")
