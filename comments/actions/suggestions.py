@@ -460,17 +460,18 @@ def undo_bulk(run: BulkRun, *, by: User) -> list[Suggestion]:
     }
     for suggestion in suggestions:
         reopen_suggestion(chapter, suggestion, by=by, reason=str(reason))
-    # What the run's text made conflicted and applies again on the restored text.
+    # What the run's text made conflicted and applies again on the restored text (the
+    # candidates found first: PostgreSQL locks no rows of a DISTINCT query).
+    made_conflicted = Decision.objects.filter(
+        kind=Decision.Kind.CONFLICTED,
+        suggestion__thread__chapter=chapter,
+        at__gte=min(d.at for d in decisions),
+    ).values("suggestion")
     for other in (
         Suggestion.objects.select_for_update(of=("self",))
-        .filter(
-            thread__chapter=chapter,
-            status=SuggestionStatus.CONFLICTED,
-            decisions__kind=Decision.Kind.CONFLICTED,
-            decisions__at__gte=min(d.at for d in decisions),
-        )
-        .distinct()
+        .filter(pk__in=made_conflicted, status=SuggestionStatus.CONFLICTED)
         .select_related("thread")
+        .order_by("pk")
     ):
         if other.merge(chapter).outcome != merging.Outcome.CONFLICT:
             reopen_suggestion(chapter, other, by=by, reason=str(reason))

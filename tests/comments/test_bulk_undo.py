@@ -3,13 +3,15 @@ as a new version (recorded, with its reason), the suggestions and their threads 
 a 'reopened' decision; refused once the chapter moved on, a suggestion was decided again, or
 the minutes are up."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.urls import reverse
 
-from comments.actions import CannotUndo, undo_bulk
+from comments.actions import CannotUndo, accept, undo_bulk
 from comments.models import UNDO_MINUTES, BulkRun, Decision, SuggestionStatus, ThreadStatus
 from tests import factories
 from tests.comments.test_suggestion_views import in_round
@@ -202,3 +204,58 @@ def test_no_undo_run_is_recorded_when_nothing_was_decided(text_chapter, two, edi
     )
     decide_all(client_for(editor), text_chapter, two[:1], "accept")
     assert not BulkRun.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_racing_another_editors_accept_never_loses_that_accept(
+    handbook, editor, other_editor, counterpart, bosnian
+):
+    """Two real connections: the undo and another editor's accept queue on the chapter row;
+    whichever goes second sees the first. Either the undo lands first (and the accept then
+    merges into the restored text) or the accept does (and the undo is refused): never an
+    undo that rewinds past the other editor's version."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two real connections need PostgreSQL")
+    chapter = factories.chapter(handbook, by=editor, body=BODY)
+    two = [
+        suggest(chapter, "serial number", "serial number and make", by=counterpart),
+        suggest(chapter, "evidence bag", "sealed evidence bag", by=bosnian),
+    ]
+    decide_all(client_for(editor), chapter, two, "accept")
+    late = suggest(chapter, "A receipt", "A written receipt", by=counterpart)
+    run = BulkRun.objects.get()
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def undo():
+        try:
+            barrier.wait(timeout=10)
+            outcomes["undo"] = undo_bulk(run, by=editor)
+        except Exception as error:  # reported below
+            outcomes["undo"] = error
+        finally:
+            connections.close_all()
+
+    def accept_late():
+        try:
+            barrier.wait(timeout=10)
+            outcomes["accept"] = accept(late, by=other_editor)
+        except Exception as error:  # reported below
+            outcomes["accept"] = error
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=undo), threading.Thread(target=accept_late)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert not isinstance(outcomes["accept"], Exception), outcomes
+    chapter.refresh_from_db()
+    assert "A written receipt" in chapter.body  # the other editor's accept is never lost
+    if isinstance(outcomes["undo"], CannotUndo):
+        assert "sealed evidence bag" in chapter.body and chapter.version == 4
+    else:
+        assert not isinstance(outcomes["undo"], Exception), outcomes
+        assert "sealed evidence bag" not in chapter.body and chapter.version == 5
