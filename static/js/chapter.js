@@ -668,14 +668,14 @@
     }
   }
 
-  function showThread(id) {
+  function showThread(id, { block = "nearest" } = {}) {
     const article = document.getElementById(`thread-${id}`);
     if (!article) return;
     openDrawer({ focus: false });
     clearActive();
     article.classList.add("active");
     markActive(id);
-    article.scrollIntoView({ block: drawerMode() ? "start" : "nearest" });
+    article.scrollIntoView({ block: drawerMode() ? "start" : block });
     article.focus({ preventScroll: true });
   }
 
@@ -899,6 +899,39 @@
   window.addEventListener("resize", placeSoon);
   if (document.fonts) document.fonts.ready.then(placeSoon);
 
+  // --- Next / previous: one card after the other in document order, lit with its words
+
+  function stepThread(by) {
+    const cards = Array.from(document.querySelectorAll("#threads > .thread"));
+    const where = document.querySelector(".thread-nav-where");
+    if (cards.length === 0) return;
+    const current = cards.findIndex((card) => card.classList.contains("active"));
+    const next = current === -1 ? (by > 0 ? 0 : cards.length - 1) : current + by;
+    if (next < 0 || next >= cards.length) {
+      if (where) where.textContent = next < 0 ? gettext("This is the first.") : gettext("This is the last.");
+      return;
+    }
+    showThread(cards[next].dataset.thread, { block: "center" });
+    if (where) where.textContent = fill(gettext("%s of %s"), [next + 1, cards.length]);
+  }
+
+  function showThreadNav() {
+    const nav = document.querySelector(".thread-nav");
+    if (nav) nav.hidden = false;
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-thread-step]");
+    if (button) stepThread(Number(button.dataset.threadStep));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) return;
+    const by = { KeyN: 1, KeyP: -1 }[event.code];
+    if (!by) return;
+    event.preventDefault();
+    stepThread(by);
+  });
+
   // htmx replaces #threads when the filters change (its data-anchors come along), and a
   // thread card when it is opened: redraw, or move the focus to the opened thread.
   document.addEventListener("htmx:load", (event) => {
@@ -907,6 +940,7 @@
     if (element.id === "threads") {
       applyHighlights();
       describeTracked();
+      showThreadNav();
       arrange();
     }
     else if (element.classList && element.classList.contains("expanded")) {
@@ -918,5 +952,6 @@
   drawTracked();
   applyHighlights();
   describeTracked();
+  showThreadNav();
   arrange();
 })();

@@ -111,3 +111,33 @@ def test_on_a_phone_the_cards_are_a_drawer(page, log_in, live_server, commented,
     assert page.evaluate("document.activeElement.id") == f"thread-{last.pk}"
     page.click("[data-close-drawer]")
     assert page.is_hidden("#review-aside")
+
+
+def test_next_and_previous_go_through_the_cards_in_document_order(
+    page, log_in, live_server, commented, editor
+):
+    chapter, threads = commented
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(editor)
+    page.goto(chapter_url(live_server, chapter))
+    page.click(".thread-nav button:has-text('Next')")
+
+    def active() -> str:
+        return page.evaluate("document.querySelector('#threads > .thread.active').id")
+
+    assert active() == f"thread-{threads[0].pk}"
+    assert page.text_content(".thread-nav-where") == "1 of 5"
+    page.keyboard.press("Alt+Shift+N")
+    page.keyboard.press("Alt+Shift+N")
+    assert active() == f"thread-{threads[2].pk}"
+    words = f"#chapter-body mark.hl[data-thread='{threads[2].pk}']"
+    assert "active" in page.get_attribute(words, "class")
+    in_viewport(page, words)
+    in_viewport(page, f"#thread-{threads[2].pk}")
+    page.keyboard.press("Alt+Shift+P")
+    assert active() == f"thread-{threads[1].pk}"
+    assert page.text_content(".thread-nav-where") == "2 of 5"
+    page.keyboard.press("Alt+Shift+P")
+    page.keyboard.press("Alt+Shift+P")
+    assert page.text_content(".thread-nav-where") == "This is the first."
+    assert active() == f"thread-{threads[0].pk}"
