@@ -7,6 +7,7 @@ floor: middleware, session and user, without the page's own work).
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/handbook_review \
         .venv/bin/python bench/run.py --http
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/run.py --http  # caches in Redis
+    .venv/bin/python bench/run.py --http --load [--reviewers 50] [--load-seconds 120]
 
 (A mode of bench/run.py rather than a bench/http.py: the bench's folder is first on a script's
 path, where a file named http.py would stand in for the standard library's `http`.)
@@ -19,6 +20,10 @@ load of the same shape; interleaves the constant view with every page for --runs
 prints requests/s, p50/p99 and the share of the constant view (the median of the rounds' shares,
 each against the same round's constant). Then it sends 1,000 requests of the 1,000-thread page
 and reads the workers' resident memory (`worker_rss_mb`, the largest).
+
+With --load, instead of all that: --reviewers reviewers read and write on the 300-thread chapter
+at once for --load-seconds, through the pages' own forms (bench/http_load.py), and it prints
+errors, writes answered as saved but missing from the database, and the latencies.
 
 Not a timed test in CI: the figures depend on the machine; bench/README.md keeps a table.
 """
@@ -72,6 +77,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--python-load", action="store_true", help="use the Python load even where wrk exists"
     )
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="instead: --reviewers reading and writing on the 300-thread chapter (http_load.py)",
+    )
+    parser.add_argument("--reviewers", type=int, default=50, help="simulated reviewers (--load)")
+    parser.add_argument("--load-seconds", type=int, default=120, help="length of the --load run")
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=1.0,
+        help="a reviewer's mean pause after each request (--load; 0: back to back)",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,6 +105,7 @@ class Site:
     counterpart_cookie: str  # session cookie of a counterpart (AL)
     editor_cookie: str
     chapter_1000_pk: int
+    chapter_300_pk: int
 
 
 def seed(args: argparse.Namespace) -> Site:
@@ -168,6 +187,7 @@ def seed(args: argparse.Namespace) -> Site:
         counterpart_cookie=cookie(counterparts[0]),
         editor_cookie=cookie(editor),
         chapter_1000_pk=chapters[1_000].pk,
+        chapter_300_pk=chapters[300].pk,
     )
 
 
@@ -202,8 +222,10 @@ def gunicorn(database_url: str, workers: int) -> Iterator[tuple[int, subprocess.
         f"--pythonpath={ROOT}",
         "--log-level=warning",
     ]
+    # The server's output goes to stderr: with --json, stdout carries the figures alone (and
+    # the writes of --load may print, e.g. console e-mail).
     server = subprocess.Popen(  # noqa: S603 - this interpreter's gunicorn, our own arguments
-        command, cwd=ROOT, env=env, start_new_session=True
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=sys.__stderr__
     )
     try:
         deadline = time.monotonic() + 60
@@ -430,12 +452,27 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(database=connection.vendor, words=args.words, workers=args.workers)
         figures["redis"] = bool(os.environ.get("REDIS_URL"))
         site = seed(args)
-        connections.close_all()
-        with gunicorn(url, args.workers) as (port, server):
-            figures.update(measure(port, site, args))
-            figures["worker_rss_mb"] = memory(port, server, site, args)
-    verdicts = {key: figures[key] >= low for key, low in BUDGETS.items() if key in figures}
-    verdicts["worker_rss_mb"] = figures["worker_rss_mb"] <= 200
+        if args.load:
+            import http_load
+
+            plan = http_load.prepare(site, args)
+            figures.update(
+                load_reviewers=args.reviewers,
+                load_seconds=args.load_seconds,
+                load_think_seconds=args.think_seconds,
+            )
+            connections.close_all()
+            with gunicorn(url, args.workers) as (port, _server):
+                tally = http_load.run(port, plan, args)
+            figures.update(http_load.figures(tally, plan))
+            verdicts = {key: met(figures) for key, (_, met) in http_load.BUDGETS.items()}
+        else:
+            connections.close_all()
+            with gunicorn(url, args.workers) as (port, server):
+                figures.update(measure(port, site, args))
+                figures["worker_rss_mb"] = memory(port, server, site, args)
+            verdicts = {key: figures[key] >= low for key, low in BUDGETS.items() if key in figures}
+            verdicts["worker_rss_mb"] = figures["worker_rss_mb"] <= 200
     if args.json:
         print(json.dumps(figures))
     else:
